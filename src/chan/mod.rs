@@ -1,0 +1,708 @@
+//! Channels with Go's semantics: [`bounded`] (capacity 0 is a rendezvous),
+//! [`unbounded`], and the [`Sender`] / [`Receiver`] handles.
+//!
+//! ```
+//! use gosync::chan;
+//! use std::thread;
+//!
+//! let (tx, rx) = chan::bounded(0); // Go: make(chan int)
+//! let producer = thread::spawn(move || {
+//!     for i in 0..3 {
+//!         tx.send(i).unwrap(); // returns once a receiver has taken the value
+//!     }
+//!     // dropping the last Sender closes the channel (Go: close(ch))
+//! });
+//! let got: Vec<i32> = rx.iter().collect(); // Go: for v := range ch
+//! assert_eq!(got, [0, 1, 2]);
+//! producer.join().unwrap();
+//! ```
+//!
+//! Every value sent is, exactly once, received, handed back in an error, or dropped by
+//! the channel (when the last receiver goes, or the channel is freed).
+
+mod error;
+mod hchan;
+mod ring;
+pub(crate) mod waiter;
+
+pub use error::{
+    RecvError, RecvTimeoutError, SendError, SendTimeoutError, TryRecvError, TrySendError,
+};
+pub(crate) use hchan::{Hchan, RecvAttempt, SendAttempt};
+
+use crate::facade::{thread, Arc, Ordering};
+use crate::park::Block;
+use std::fmt;
+use std::time::{Duration, Instant};
+
+/// Creates a channel with room for `cap` values; `cap == 0` is a rendezvous channel
+/// (Go's unbuffered `make(chan T)`), where a send completes only when a receiver takes
+/// the value.
+///
+/// Zero-sized values (`()`) use no buffer memory at any capacity.
+///
+/// # Panics
+/// If the buffer cannot be allocated, with a message naming `cap`.
+///
+/// ```
+/// let (tx, rx) = gosync::chan::bounded(2); // Go: make(chan i32, 2)
+/// tx.send(1).unwrap();
+/// tx.send(2).unwrap();
+/// assert!(tx.is_full());
+/// assert_eq!(rx.recv(), Ok(1));
+/// assert_eq!(tx.capacity(), Some(2));
+/// ```
+pub fn bounded<T>(cap: usize) -> (Sender<T>, Receiver<T>) {
+    let chan = Arc::new(Hchan::new(Some(cap)));
+    (
+        Sender { chan: chan.clone() },
+        Receiver {
+            flavor: RecvFlavor::Chan(chan),
+        },
+    )
+}
+
+/// Creates a channel with no capacity limit: sends never block.
+///
+/// ```
+/// let (tx, rx) = gosync::chan::unbounded();
+/// for i in 0..1000 {
+///     tx.send(i).unwrap();
+/// }
+/// assert_eq!(rx.len(), 1000);
+/// assert_eq!(rx.capacity(), None);
+/// ```
+pub fn unbounded<T>() -> (Sender<T>, Receiver<T>) {
+    let chan = Arc::new(Hchan::new(None));
+    (
+        Sender { chan: chan.clone() },
+        Receiver {
+            flavor: RecvFlavor::Chan(chan),
+        },
+    )
+}
+
+/// A receiver that is never ready: Go's nil channel. Receiving blocks forever (or
+/// until the timeout); in a select it never fires.
+///
+/// ```
+/// use std::time::Duration;
+/// let rx = gosync::chan::never::<i32>();
+/// assert!(rx.try_recv().is_err());
+/// assert!(rx.recv_timeout(Duration::from_millis(1)).unwrap_err().is_timeout());
+/// ```
+pub fn never<T>() -> Receiver<T> {
+    Receiver {
+        flavor: RecvFlavor::Never,
+    }
+}
+
+/// The sending half of a channel. Clone it for more senders (MPMC); the channel closes
+/// when the last one is dropped or [`close`](Sender::close) is called.
+///
+/// ```
+/// let (tx, rx) = gosync::chan::unbounded();
+/// let tx2 = tx.clone();
+/// std::thread::spawn(move || tx2.send("from a thread").unwrap()).join().unwrap();
+/// assert_eq!(rx.recv(), Ok("from a thread"));
+/// ```
+pub struct Sender<T> {
+    chan: Arc<Hchan<T>>,
+}
+
+/// The receiving half of a channel. Clone it for more receivers (MPMC).
+///
+/// ```
+/// let (tx, rx) = gosync::chan::bounded(1);
+/// tx.send(5).unwrap();
+/// assert_eq!(rx.recv(), Ok(5));
+/// ```
+pub struct Receiver<T> {
+    pub(crate) flavor: RecvFlavor<T>,
+}
+
+/// What a [`Receiver`] receives from.
+pub(crate) enum RecvFlavor<T> {
+    /// A channel (Go's hchan).
+    Chan(Arc<Hchan<T>>),
+    /// Never ready (Go's nil channel).
+    Never,
+}
+
+impl<T> Sender<T> {
+    /// Sends `v`, blocking until it is buffered or handed to a receiver. On a
+    /// rendezvous channel, returns once a receiver has taken it.
+    ///
+    /// # Errors
+    /// [`SendError`] with the value if the channel is closed, or closes while waiting.
+    ///
+    /// ```
+    /// let (tx, rx) = gosync::chan::bounded(0);
+    /// let t = std::thread::spawn(move || rx.recv());
+    /// tx.send(42).unwrap();
+    /// assert_eq!(t.join().unwrap(), Ok(42));
+    /// ```
+    #[inline]
+    pub fn send(&self, v: T) -> Result<(), SendError<T>> {
+        self.chan
+            .send(v, Block::Forever)
+            .map_err(|e| SendError(e.into_inner()))
+    }
+
+    /// Sends `v` only if that can be done without blocking.
+    ///
+    /// # Errors
+    /// [`TrySendError::Full`] if there is no room (on a rendezvous channel: no receiver
+    /// waiting), [`TrySendError::Closed`] if the channel is closed; both hand `v` back.
+    ///
+    /// ```
+    /// use gosync::chan::{bounded, TrySendError};
+    /// let (tx, rx) = bounded(1);
+    /// assert_eq!(tx.try_send(1), Ok(()));
+    /// assert_eq!(tx.try_send(2), Err(TrySendError::Full(2)));
+    /// drop(rx);
+    /// assert_eq!(tx.try_send(3), Err(TrySendError::Closed(3)));
+    /// ```
+    #[inline]
+    pub fn try_send(&self, v: T) -> Result<(), TrySendError<T>> {
+        self.chan.try_send(v)
+    }
+
+    /// Sends `v`, blocking for at most `d`. `Duration::ZERO` is [`try_send`](Self::try_send);
+    /// a timeout too long to represent blocks without limit.
+    ///
+    /// # Errors
+    /// [`SendTimeoutError::Timeout`] or [`SendTimeoutError::Closed`], with `v`.
+    ///
+    /// ```
+    /// use gosync::chan::{bounded, SendTimeoutError};
+    /// use std::time::Duration;
+    /// let (tx, _rx) = bounded(0);
+    /// assert_eq!(tx.send_timeout(1, Duration::from_millis(5)), Err(SendTimeoutError::Timeout(1)));
+    /// ```
+    pub fn send_timeout(&self, v: T, d: Duration) -> Result<(), SendTimeoutError<T>> {
+        self.chan.send(v, Block::timeout(d))
+    }
+
+    /// Sends `v`, blocking until `deadline` at the latest.
+    ///
+    /// # Errors
+    /// As [`send_timeout`](Self::send_timeout).
+    ///
+    /// ```
+    /// use std::time::{Duration, Instant};
+    /// let (tx, rx) = gosync::chan::bounded(1);
+    /// tx.send_deadline(1, Instant::now() + Duration::from_secs(1)).unwrap();
+    /// assert!(tx.send_deadline(2, Instant::now()).unwrap_err().is_timeout());
+    /// assert_eq!(rx.recv(), Ok(1));
+    /// ```
+    pub fn send_deadline(&self, v: T, deadline: Instant) -> Result<(), SendTimeoutError<T>> {
+        self.chan.send(v, Block::Until(deadline))
+    }
+
+    /// Closes the channel: later and blocked sends fail with their values; receivers
+    /// drain what is buffered, then get `Closed`. Returns `true` if this call closed
+    /// it, `false` if it was already closed (Go panics on a double close).
+    ///
+    /// ```
+    /// let (tx, rx) = gosync::chan::bounded(1);
+    /// tx.send(1).unwrap();
+    /// assert!(tx.close());
+    /// assert!(!tx.close());
+    /// assert_eq!(rx.recv(), Ok(1));
+    /// assert!(rx.recv().is_err());
+    /// ```
+    pub fn close(&self) -> bool {
+        self.chan.close()
+    }
+
+    /// The number of buffered values (a snapshot; always 0 for rendezvous channels).
+    ///
+    /// ```
+    /// let (tx, _rx) = gosync::chan::bounded(4);
+    /// tx.send(()).unwrap();
+    /// assert_eq!(tx.len(), 1);
+    /// ```
+    pub fn len(&self) -> usize {
+        self.chan.len()
+    }
+
+    /// Whether nothing is buffered (always true for rendezvous channels).
+    ///
+    /// ```
+    /// let (tx, _rx) = gosync::chan::bounded::<i32>(4);
+    /// assert!(tx.is_empty());
+    /// ```
+    pub fn is_empty(&self) -> bool {
+        self.chan.len() == 0
+    }
+
+    /// Whether the buffer is full (always true for rendezvous channels, never for
+    /// unbounded ones).
+    ///
+    /// ```
+    /// let (tx, _rx) = gosync::chan::bounded(1);
+    /// tx.send(1).unwrap();
+    /// assert!(tx.is_full());
+    /// ```
+    pub fn is_full(&self) -> bool {
+        self.chan.capacity().is_some_and(|c| self.chan.len() >= c)
+    }
+
+    /// The capacity: `Some(0)` for rendezvous, `None` for unbounded (Go's `cap`).
+    ///
+    /// ```
+    /// assert_eq!(gosync::chan::bounded::<u8>(0).0.capacity(), Some(0));
+    /// assert_eq!(gosync::chan::unbounded::<u8>().0.capacity(), None);
+    /// ```
+    pub fn capacity(&self) -> Option<usize> {
+        self.chan.capacity()
+    }
+
+    /// Whether the channel is closed: by [`close`](Self::close), by dropping the last
+    /// `Sender`, or by dropping the last `Receiver`.
+    ///
+    /// ```
+    /// let (tx, rx) = gosync::chan::bounded::<i32>(1);
+    /// assert!(!tx.is_closed());
+    /// drop(rx);
+    /// assert!(tx.is_closed());
+    /// ```
+    pub fn is_closed(&self) -> bool {
+        self.chan.is_closed()
+    }
+
+    /// Whether `self` and `other` send into the same channel.
+    ///
+    /// ```
+    /// let (a, _ra) = gosync::chan::bounded::<i32>(1);
+    /// let (b, _rb) = gosync::chan::bounded::<i32>(1);
+    /// assert!(a.same_channel(&a.clone()));
+    /// assert!(!a.same_channel(&b));
+    /// ```
+    pub fn same_channel(&self, other: &Sender<T>) -> bool {
+        Arc::ptr_eq(&self.chan, &other.chan)
+    }
+
+    /// How many threads (or selects) are parked sending on this channel right now: a
+    /// snapshot, for leak diagnostics and tests.
+    ///
+    /// ```
+    /// let (tx, rx) = gosync::chan::bounded(0);
+    /// let t = std::thread::spawn(move || tx.send(1));
+    /// while rx.waiting_senders() == 0 {
+    ///     std::thread::yield_now();
+    /// }
+    /// assert_eq!(rx.recv(), Ok(1));
+    /// t.join().unwrap().unwrap();
+    /// ```
+    pub fn waiting_senders(&self) -> usize {
+        self.chan.waiting_senders()
+    }
+
+    /// How many threads (or selects) are parked receiving on this channel right now.
+    ///
+    /// ```
+    /// let (tx, rx) = gosync::chan::bounded(0);
+    /// let t = std::thread::spawn(move || rx.recv());
+    /// while tx.waiting_receivers() == 0 {
+    ///     std::thread::yield_now();
+    /// }
+    /// tx.send(1).unwrap();
+    /// assert_eq!(t.join().unwrap(), Ok(1));
+    /// ```
+    pub fn waiting_receivers(&self) -> usize {
+        self.chan.waiting_receivers()
+    }
+
+    pub(crate) fn hchan(&self) -> &Hchan<T> {
+        &self.chan
+    }
+}
+
+impl<T> Receiver<T> {
+    /// Receives a value, blocking until one is available. Values buffered before a
+    /// close are still delivered.
+    ///
+    /// # Errors
+    /// [`RecvError`] once the channel is closed and drained.
+    ///
+    /// ```
+    /// let (tx, rx) = gosync::chan::unbounded();
+    /// std::thread::spawn(move || tx.send("hi").unwrap());
+    /// assert_eq!(rx.recv(), Ok("hi"));
+    /// assert!(rx.recv().is_err()); // the sender is gone: closed
+    /// ```
+    #[inline]
+    pub fn recv(&self) -> Result<T, RecvError> {
+        match &self.flavor {
+            RecvFlavor::Chan(c) => c.recv(Block::Forever).map_err(|_| RecvError),
+            RecvFlavor::Never => loop {
+                thread::park();
+            },
+        }
+    }
+
+    /// Receives a value only if one is ready now. On an empty or closed channel this
+    /// takes no lock and writes no shared memory.
+    ///
+    /// # Errors
+    /// [`TryRecvError::Empty`] or [`TryRecvError::Closed`].
+    ///
+    /// ```
+    /// use gosync::chan::{bounded, TryRecvError};
+    /// let (tx, rx) = bounded(1);
+    /// assert_eq!(rx.try_recv(), Err(TryRecvError::Empty));
+    /// tx.send(1).unwrap();
+    /// assert_eq!(rx.try_recv(), Ok(1));
+    /// ```
+    #[inline]
+    pub fn try_recv(&self) -> Result<T, TryRecvError> {
+        match &self.flavor {
+            RecvFlavor::Chan(c) => c.try_recv(),
+            RecvFlavor::Never => Err(TryRecvError::Empty),
+        }
+    }
+
+    /// Receives, blocking for at most `d`. `Duration::ZERO` is
+    /// [`try_recv`](Self::try_recv); a timeout too long to represent blocks without
+    /// limit.
+    ///
+    /// # Errors
+    /// [`RecvTimeoutError::Timeout`] or [`RecvTimeoutError::Closed`].
+    ///
+    /// ```
+    /// use gosync::chan::{bounded, RecvTimeoutError};
+    /// use std::time::Duration;
+    /// let (_tx, rx) = bounded::<i32>(1);
+    /// assert_eq!(rx.recv_timeout(Duration::from_millis(2)), Err(RecvTimeoutError::Timeout));
+    /// ```
+    pub fn recv_timeout(&self, d: Duration) -> Result<T, RecvTimeoutError> {
+        self.recv_block(Block::timeout(d))
+    }
+
+    /// Receives, blocking until `deadline` at the latest.
+    ///
+    /// # Errors
+    /// As [`recv_timeout`](Self::recv_timeout).
+    ///
+    /// ```
+    /// use std::time::{Duration, Instant};
+    /// let (tx, rx) = gosync::chan::bounded(1);
+    /// tx.send(3).unwrap();
+    /// assert_eq!(rx.recv_deadline(Instant::now() + Duration::from_secs(1)), Ok(3));
+    /// ```
+    pub fn recv_deadline(&self, deadline: Instant) -> Result<T, RecvTimeoutError> {
+        self.recv_block(Block::Until(deadline))
+    }
+
+    fn recv_block(&self, block: Block) -> Result<T, RecvTimeoutError> {
+        match &self.flavor {
+            RecvFlavor::Chan(c) => c.recv(block),
+            RecvFlavor::Never => {
+                match block {
+                    Block::No => {}
+                    Block::Forever => loop {
+                        thread::park();
+                    },
+                    Block::Until(t) => {
+                        while !crate::facade::expired(t) {
+                            thread::park_until(t);
+                        }
+                    }
+                }
+                Err(RecvTimeoutError::Timeout)
+            }
+        }
+    }
+
+    /// A blocking iterator over received values; it ends when the channel is closed and
+    /// drained (Go's `for v := range ch`).
+    ///
+    /// ```
+    /// let (tx, rx) = gosync::chan::unbounded();
+    /// for i in 0..3 {
+    ///     tx.send(i).unwrap();
+    /// }
+    /// drop(tx);
+    /// assert_eq!(rx.iter().sum::<i32>(), 3);
+    /// ```
+    pub fn iter(&self) -> Iter<'_, T> {
+        Iter { rx: self }
+    }
+
+    /// An iterator over the values ready now; it never blocks.
+    ///
+    /// ```
+    /// let (tx, rx) = gosync::chan::unbounded();
+    /// tx.send(1).unwrap();
+    /// tx.send(2).unwrap();
+    /// assert_eq!(rx.try_iter().collect::<Vec<_>>(), [1, 2]);
+    /// ```
+    pub fn try_iter(&self) -> TryIter<'_, T> {
+        TryIter { rx: self }
+    }
+
+    /// The number of buffered values (a snapshot).
+    ///
+    /// ```
+    /// let (tx, rx) = gosync::chan::bounded(3);
+    /// tx.send(1).unwrap();
+    /// assert_eq!(rx.len(), 1);
+    /// ```
+    pub fn len(&self) -> usize {
+        match &self.flavor {
+            RecvFlavor::Chan(c) => c.len(),
+            RecvFlavor::Never => 0,
+        }
+    }
+
+    /// Whether nothing is buffered.
+    ///
+    /// ```
+    /// let (_tx, rx) = gosync::chan::bounded::<i32>(3);
+    /// assert!(rx.is_empty());
+    /// ```
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Whether the buffer is full (always true for rendezvous channels).
+    ///
+    /// ```
+    /// let (tx, rx) = gosync::chan::bounded(1);
+    /// tx.send(1).unwrap();
+    /// assert!(rx.is_full());
+    /// ```
+    pub fn is_full(&self) -> bool {
+        match &self.flavor {
+            RecvFlavor::Chan(c) => c.capacity().is_some_and(|cap| c.len() >= cap),
+            RecvFlavor::Never => true,
+        }
+    }
+
+    /// The capacity: `Some(0)` for rendezvous (and [`never`]), `None` for unbounded.
+    ///
+    /// ```
+    /// let (_tx, rx) = gosync::chan::bounded::<i32>(7);
+    /// assert_eq!(rx.capacity(), Some(7));
+    /// ```
+    pub fn capacity(&self) -> Option<usize> {
+        match &self.flavor {
+            RecvFlavor::Chan(c) => c.capacity(),
+            RecvFlavor::Never => Some(0),
+        }
+    }
+
+    /// Whether the channel is closed (by `close`, the last sender, or the last
+    /// receiver). Values may still be buffered: see [`recv`](Self::recv).
+    ///
+    /// ```
+    /// let (tx, rx) = gosync::chan::bounded::<i32>(1);
+    /// drop(tx);
+    /// assert!(rx.is_closed());
+    /// ```
+    pub fn is_closed(&self) -> bool {
+        match &self.flavor {
+            RecvFlavor::Chan(c) => c.is_closed(),
+            RecvFlavor::Never => false,
+        }
+    }
+
+    /// Whether `self` and `other` receive from the same channel.
+    ///
+    /// ```
+    /// let (_tx, rx) = gosync::chan::bounded::<i32>(1);
+    /// assert!(rx.same_channel(&rx.clone()));
+    /// ```
+    pub fn same_channel(&self, other: &Receiver<T>) -> bool {
+        match (&self.flavor, &other.flavor) {
+            (RecvFlavor::Chan(a), RecvFlavor::Chan(b)) => Arc::ptr_eq(a, b),
+            _ => false,
+        }
+    }
+
+    /// How many threads (or selects) are parked sending on this channel right now.
+    ///
+    /// ```
+    /// let (tx, rx) = gosync::chan::bounded::<i32>(0);
+    /// assert_eq!(rx.waiting_senders(), 0);
+    /// # drop(tx);
+    /// ```
+    pub fn waiting_senders(&self) -> usize {
+        match &self.flavor {
+            RecvFlavor::Chan(c) => c.waiting_senders(),
+            RecvFlavor::Never => 0,
+        }
+    }
+
+    /// How many threads (or selects) are parked receiving on this channel right now.
+    ///
+    /// ```
+    /// let (_tx, rx) = gosync::chan::bounded::<i32>(0);
+    /// assert_eq!(rx.waiting_receivers(), 0);
+    /// ```
+    pub fn waiting_receivers(&self) -> usize {
+        match &self.flavor {
+            RecvFlavor::Chan(c) => c.waiting_receivers(),
+            RecvFlavor::Never => 0,
+        }
+    }
+}
+
+impl<T> Clone for Sender<T> {
+    fn clone(&self) -> Self {
+        let old = self.chan.senders.fetch_add(1, Ordering::Relaxed);
+        if old > isize::MAX as usize {
+            std::process::abort();
+        }
+        Sender {
+            chan: self.chan.clone(),
+        }
+    }
+}
+
+impl<T> Drop for Sender<T> {
+    fn drop(&mut self) {
+        // ORDERING: AcqRel so that the last sender's close comes after every other
+        // sender's last use (as for `Arc`).
+        if self.chan.senders.fetch_sub(1, Ordering::AcqRel) == 1 {
+            self.chan.close();
+        }
+    }
+}
+
+impl<T> Clone for Receiver<T> {
+    fn clone(&self) -> Self {
+        let flavor = match &self.flavor {
+            RecvFlavor::Chan(c) => {
+                let old = c.receivers.fetch_add(1, Ordering::Relaxed);
+                if old > isize::MAX as usize {
+                    std::process::abort();
+                }
+                RecvFlavor::Chan(c.clone())
+            }
+            RecvFlavor::Never => RecvFlavor::Never,
+        };
+        Receiver { flavor }
+    }
+}
+
+impl<T> Drop for Receiver<T> {
+    fn drop(&mut self) {
+        if let RecvFlavor::Chan(c) = &self.flavor {
+            // ORDERING: as in `Sender::drop`.
+            if c.receivers.fetch_sub(1, Ordering::AcqRel) == 1 {
+                c.disconnect_receivers();
+            }
+        }
+    }
+}
+
+impl<T> fmt::Debug for Sender<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Sender").field("chan", &*self.chan).finish()
+    }
+}
+
+impl<T> fmt::Debug for Receiver<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.flavor {
+            RecvFlavor::Chan(c) => f.debug_struct("Receiver").field("chan", &**c).finish(),
+            RecvFlavor::Never => f.write_str("Receiver { never }"),
+        }
+    }
+}
+
+/// A blocking iterator over a [`Receiver`]: see [`Receiver::iter`].
+///
+/// ```
+/// let (tx, rx) = gosync::chan::unbounded();
+/// tx.send(1).unwrap();
+/// drop(tx);
+/// let mut it = rx.iter();
+/// assert_eq!(it.next(), Some(1));
+/// assert_eq!(it.next(), None);
+/// ```
+pub struct Iter<'a, T> {
+    rx: &'a Receiver<T>,
+}
+
+/// A non-blocking iterator over a [`Receiver`]: see [`Receiver::try_iter`].
+///
+/// ```
+/// let (tx, rx) = gosync::chan::unbounded::<i32>();
+/// assert_eq!(rx.try_iter().next(), None);
+/// # drop(tx);
+/// ```
+pub struct TryIter<'a, T> {
+    rx: &'a Receiver<T>,
+}
+
+/// An owning blocking iterator over a [`Receiver`] (`for v in rx`).
+///
+/// ```
+/// let (tx, rx) = gosync::chan::unbounded();
+/// tx.send('a').unwrap();
+/// drop(tx);
+/// let v: Vec<char> = rx.into_iter().collect();
+/// assert_eq!(v, ['a']);
+/// ```
+pub struct IntoIter<T> {
+    rx: Receiver<T>,
+}
+
+impl<T> Iterator for Iter<'_, T> {
+    type Item = T;
+    fn next(&mut self) -> Option<T> {
+        self.rx.recv().ok()
+    }
+}
+
+impl<T> Iterator for TryIter<'_, T> {
+    type Item = T;
+    fn next(&mut self) -> Option<T> {
+        self.rx.try_recv().ok()
+    }
+}
+
+impl<T> Iterator for IntoIter<T> {
+    type Item = T;
+    fn next(&mut self) -> Option<T> {
+        self.rx.recv().ok()
+    }
+}
+
+impl<'a, T> IntoIterator for &'a Receiver<T> {
+    type Item = T;
+    type IntoIter = Iter<'a, T>;
+    fn into_iter(self) -> Iter<'a, T> {
+        self.iter()
+    }
+}
+
+impl<T> IntoIterator for Receiver<T> {
+    type Item = T;
+    type IntoIter = IntoIter<T>;
+    fn into_iter(self) -> IntoIter<T> {
+        IntoIter { rx: self }
+    }
+}
+
+impl<T> fmt::Debug for Iter<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Iter { .. }")
+    }
+}
+
+impl<T> fmt::Debug for TryIter<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("TryIter { .. }")
+    }
+}
+
+impl<T> fmt::Debug for IntoIter<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("IntoIter { .. }")
+    }
+}

@@ -1,0 +1,371 @@
+//! An address-keyed wait table: threads park on a key (the address of the word they
+//! wait on) and are woken by key, FIFO per key (Go's `sema.go` semaphore table,
+//! parking_lot's parking lot).
+//!
+//! The table is a fixed array of buckets, each a small mutex over an intrusive FIFO
+//! list of [`Node`]s that live on the parked threads' stacks. A caller's `validate`
+//! (for [`park`]) or `callback` (for the unpark calls) runs under the bucket lock, which
+//! is what makes "check the word, then sleep" atomic with respect to "change the word,
+//! then wake": a waker that changes the word under the bucket lock cannot slip between
+//! a parker's check and its enqueue.
+//!
+//! Rules kept here:
+//! - A node is linked only while its thread is parked or about to park on it; whoever
+//!   unlinks it (an unparker, or the thread itself on timeout) does so under the
+//!   bucket lock, and the thread does not return before it is unlinked.
+//! - An unparker takes the node's thread handle out and publishes `token` under the
+//!   bucket lock; it wakes the thread only after unlocking, with that handle, never
+//!   touching the node again (it may already be gone).
+
+use crate::facade::{thread, AtomicUsize, Mutex, Ordering, UnsafeCell};
+use std::ptr;
+use std::time::Instant;
+
+#[cfg(not(gosync_loom))]
+const BUCKETS: usize = 256;
+#[cfg(gosync_loom)]
+const BUCKETS: usize = 4;
+
+/// Sentinel in [`Node::token`]: still parked.
+const PARKED: usize = usize::MAX;
+
+/// The result of [`park`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum ParkResult {
+    /// Woken by an unpark call, with the token it passed.
+    Unparked(usize),
+    /// `validate` returned false: the thread did not park.
+    Invalid,
+    /// The deadline passed first; the node was unlinked.
+    TimedOut,
+}
+
+/// What an unpark call did, as seen by its callback.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct UnparkResult {
+    /// How many threads were unparked.
+    pub(crate) unparked: usize,
+    /// Whether threads are still parked on the key afterwards.
+    pub(crate) have_more: bool,
+}
+
+/// What [`unpark_filter`]'s filter says of each parked thread, in FIFO order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum FilterOp {
+    /// Wake this one and go on.
+    Unpark,
+    /// Leave this one parked and go on.
+    Skip,
+    /// Leave this one parked and stop.
+    Stop,
+}
+
+/// One parked thread, on its own stack.
+struct Node {
+    key: usize,
+    /// The parker's token, for [`unpark_filter`]'s filter (e.g. reader vs writer).
+    park_token: usize,
+    /// Link in the bucket queue; guarded by the bucket lock.
+    next: UnsafeCell<*const Node>,
+    /// Taken by the unparker under the bucket lock.
+    thread: UnsafeCell<Option<thread::Thread>>,
+    /// `PARKED`, or the unpark token once unlinked by an unparker.
+    token: AtomicUsize,
+}
+
+/// A bucket's FIFO list of nodes (guarded by the bucket's mutex).
+struct Queue {
+    head: *const Node,
+    tail: *const Node,
+}
+
+// SAFETY: the raw pointers are only followed under the bucket mutex, and point at nodes
+// whose threads stay parked (so the nodes stay alive) until unlinked under that mutex.
+unsafe impl Send for Queue {}
+
+struct Bucket {
+    queue: Mutex<Queue>,
+}
+
+impl Bucket {
+    #[cfg(not(gosync_loom))]
+    const fn new() -> Self {
+        Bucket {
+            queue: Mutex::new(Queue {
+                head: ptr::null(),
+                tail: ptr::null(),
+            }),
+        }
+    }
+    #[cfg(gosync_loom)]
+    fn new() -> Self {
+        Bucket {
+            queue: Mutex::new(Queue {
+                head: ptr::null(),
+                tail: ptr::null(),
+            }),
+        }
+    }
+}
+
+#[cfg(not(gosync_loom))]
+static TABLE: [crossbeam_utils::CachePadded<Bucket>; BUCKETS] =
+    [const { crossbeam_utils::CachePadded::new(Bucket::new()) }; BUCKETS];
+
+#[cfg(not(gosync_loom))]
+fn bucket(key: usize) -> &'static Bucket {
+    &TABLE[hash(key)]
+}
+
+#[cfg(gosync_loom)]
+loom::lazy_static! {
+    static ref TABLE: Vec<Bucket> = (0..BUCKETS).map(|_| Bucket::new()).collect();
+}
+
+#[cfg(gosync_loom)]
+fn bucket(key: usize) -> &'static Bucket {
+    &TABLE[hash(key)]
+}
+
+/// Fibonacci hashing of an address onto a bucket.
+fn hash(key: usize) -> usize {
+    const BITS: u32 = BUCKETS.trailing_zeros();
+    (key.wrapping_mul(0x9E37_79B9_7F4A_7C15_u64 as usize) >> (usize::BITS - BITS)) % BUCKETS
+}
+
+impl Queue {
+    /// Appends `node`.
+    ///
+    /// # Safety
+    /// `node` is live and not linked; the bucket lock is held (we have `&mut self`).
+    unsafe fn push(&mut self, node: *const Node) {
+        // SAFETY: per the contract, `node` and the current tail are live nodes.
+        unsafe {
+            (*node).next.with_mut(|n| *n = ptr::null());
+            if self.tail.is_null() {
+                self.head = node;
+            } else {
+                (*self.tail).next.with_mut(|n| *n = node);
+            }
+        }
+        self.tail = node;
+    }
+
+    /// Unlinks `node` (whose predecessor is `prev`, null for the head).
+    ///
+    /// # Safety
+    /// `node` is linked in this queue after `prev`; the bucket lock is held.
+    unsafe fn unlink(&mut self, prev: *const Node, node: *const Node) {
+        // SAFETY: per the contract, both are live linked nodes.
+        unsafe {
+            let next = (*node).next.with(|n| *n);
+            if prev.is_null() {
+                self.head = next;
+            } else {
+                (*prev).next.with_mut(|n| *n = next);
+            }
+            if self.tail == node {
+                self.tail = prev;
+            }
+        }
+    }
+
+    /// Whether any node of `key` is linked.
+    fn has_key(&self, key: usize) -> bool {
+        let mut cur = self.head;
+        while !cur.is_null() {
+            // SAFETY: linked nodes are live while the bucket lock is held.
+            unsafe {
+                if (*cur).key == key {
+                    return true;
+                }
+                cur = (*cur).next.with(|n| *n);
+            }
+        }
+        false
+    }
+}
+
+/// Parks the current thread on `key` if `validate()` (run under the bucket lock)
+/// returns true, until an unpark call for `key` wakes it or `deadline` passes.
+///
+/// On timeout, `timed_out(have_more)` runs under the bucket lock after the node is
+/// unlinked, with whether other threads are still parked on `key`.
+pub(crate) fn park(
+    key: usize,
+    park_token: usize,
+    validate: impl FnOnce() -> bool,
+    deadline: Option<Instant>,
+    timed_out: impl FnOnce(bool),
+) -> ParkResult {
+    let node = Node {
+        key,
+        park_token,
+        next: UnsafeCell::new(ptr::null()),
+        thread: UnsafeCell::new(Some(thread::current())),
+        token: AtomicUsize::new(PARKED),
+    };
+    let b = bucket(key);
+    {
+        let mut q = b.queue.lock();
+        if !validate() {
+            return ParkResult::Invalid;
+        }
+        // SAFETY: `node` lives on this frame, which does not return before the node is
+        // unlinked (below); the bucket lock is held.
+        unsafe { q.push(&node) };
+    }
+    loop {
+        // ORDERING: Acquire pairs with the unparker's Release store of the token, so
+        // whatever it did before waking us (e.g. handing over a lock) is visible.
+        let t = node.token.load(Ordering::Acquire);
+        if t != PARKED {
+            return ParkResult::Unparked(t);
+        }
+        match deadline {
+            None => thread::park(),
+            Some(d) => {
+                if crate::facade::expired(d) {
+                    let mut q = b.queue.lock();
+                    let t = node.token.load(Ordering::Acquire);
+                    if t != PARKED {
+                        return ParkResult::Unparked(t);
+                    }
+                    // Still linked: find the predecessor and unlink ourselves.
+                    let mut prev: *const Node = ptr::null();
+                    let mut cur = q.head;
+                    while cur != ptr::addr_of!(node) {
+                        assert!(!cur.is_null(), "bug: parked node missing from its bucket");
+                        prev = cur;
+                        // SAFETY: linked nodes are live under the bucket lock.
+                        cur = unsafe { (*cur).next.with(|n| *n) };
+                    }
+                    // SAFETY: `node` is linked after `prev`; the lock is held.
+                    unsafe { q.unlink(prev, &node) };
+                    timed_out(q.has_key(key));
+                    return ParkResult::TimedOut;
+                }
+                thread::park_until(d);
+            }
+        }
+    }
+}
+
+/// Wakes the longest-parked thread on `key`, if any. `callback` runs under the bucket
+/// lock with what was done, before the thread is woken, and returns the token the
+/// woken thread receives.
+pub(crate) fn unpark_one(key: usize, callback: impl FnOnce(UnparkResult) -> usize) -> UnparkResult {
+    let mut taken = false;
+    unpark_filter(
+        key,
+        |_| {
+            if taken {
+                FilterOp::Stop
+            } else {
+                taken = true;
+                FilterOp::Unpark
+            }
+        },
+        callback,
+    )
+}
+
+/// Wakes every thread parked on `key`, giving each `token`. Returns how many.
+pub(crate) fn unpark_all(key: usize, token: usize) -> usize {
+    unpark_filter(key, |_| FilterOp::Unpark, |_| token).unparked
+}
+
+/// Walks the threads parked on `key` in FIFO order, waking those `filter` chooses
+/// (it sees each one's park token). `callback` runs under the bucket lock once the
+/// choice is made, and returns the token every woken thread receives.
+pub(crate) fn unpark_filter(
+    key: usize,
+    mut filter: impl FnMut(usize) -> FilterOp,
+    callback: impl FnOnce(UnparkResult) -> usize,
+) -> UnparkResult {
+    let b = bucket(key);
+    let mut q = b.queue.lock();
+    // Unlinked nodes, chained through their `next` fields (they stay alive: their
+    // threads wait for `token`, which is published only below).
+    let mut woken: *const Node = ptr::null();
+    let mut woken_tail: *const Node = ptr::null();
+    let mut count = 0;
+    let mut have_more = false;
+    let mut prev: *const Node = ptr::null();
+    let mut cur = q.head;
+    while !cur.is_null() {
+        // SAFETY: linked nodes are live under the bucket lock.
+        let (node_key, tok, next) =
+            unsafe { ((*cur).key, (*cur).park_token, (*cur).next.with(|n| *n)) };
+        if node_key == key {
+            match filter(tok) {
+                FilterOp::Unpark => {
+                    // SAFETY: `cur` is linked after `prev`; the lock is held.
+                    unsafe { q.unlink(prev, cur) };
+                    // SAFETY: `cur` is now ours until its token is published.
+                    unsafe {
+                        (*cur).next.with_mut(|n| *n = ptr::null());
+                        if woken_tail.is_null() {
+                            woken = cur;
+                        } else {
+                            (*woken_tail).next.with_mut(|n| *n = cur);
+                        }
+                    }
+                    woken_tail = cur;
+                    count += 1;
+                    cur = next;
+                    continue;
+                }
+                FilterOp::Skip => have_more = true,
+                FilterOp::Stop => {
+                    have_more = true;
+                    break;
+                }
+            }
+        }
+        prev = cur;
+        cur = next;
+    }
+    let token = callback(UnparkResult {
+        unparked: count,
+        have_more,
+    });
+    assert!(
+        token != PARKED,
+        "bug: unpark token collides with the parked sentinel"
+    );
+    // Take the handles and publish the token, still under the lock (a timing-out
+    // thread checks the token under the same lock).
+    // The first handle goes in a local, so that waking one thread never allocates.
+    let mut first = None;
+    let mut rest = Vec::new();
+    let mut cur = woken;
+    while !cur.is_null() {
+        // SAFETY: `cur` is unlinked and its thread waits for the token, so it is live
+        // until the Release store below; we read `next` and the handle before it.
+        unsafe {
+            let next = (*cur).next.with(|n| *n);
+            if let Some(t) = (*cur).thread.with_mut(|p| (*p).take()) {
+                if first.is_none() {
+                    first = Some(t);
+                } else {
+                    rest.push(t);
+                }
+            }
+            // ORDERING: Release pairs with the parker's Acquire load of the token.
+            (*cur).token.store(token, Ordering::Release);
+            cur = next;
+        }
+    }
+    drop(q);
+    if let Some(t) = first {
+        t.unpark();
+    }
+    for t in rest {
+        t.unpark();
+    }
+    UnparkResult {
+        unparked: count,
+        have_more,
+    }
+}
