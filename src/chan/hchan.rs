@@ -532,11 +532,9 @@ impl<T> Hchan<T> {
         match unsafe { w.take() } {
             Some(v) => Ok(v),
             None => {
-                // SAFETY: as above.
-                debug_assert!(
-                    unsafe { w.is_closed() },
-                    "bug: receiver woken without a value"
-                );
+                // SAFETY: the context is final: the waiter is ours again.
+                let closed = unsafe { w.is_closed() };
+                debug_assert!(closed, "bug: receiver woken without a value");
                 Err(RecvTimeoutError::Closed)
             }
         }

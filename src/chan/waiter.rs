@@ -122,6 +122,7 @@ impl<T> Waiter<T> {
     }
 
     /// Whether the waiter is in a queue.
+    #[allow(dead_code)] // for select and the debug checks
     ///
     /// # Safety
     /// The channel lock is held.
