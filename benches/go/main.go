@@ -43,27 +43,39 @@ type cell struct {
 
 func (c cell) id() string { return c.name + "/" + c.capLabel + "/go" }
 
-// runGoroutines starts one goroutine per job, lines them up, and times from their
-// release until all have returned.
+// runGoroutines starts one goroutine per job, lines them up, and returns the time
+// from the first job's start to the last job's end (each goroutine reads the clock
+// itself, as the Rust runner's threads do).
 func runGoroutines(jobs []func()) time.Duration {
 	var ready, done sync.WaitGroup
 	start := make(chan struct{})
+	spans := make([][2]time.Time, len(jobs))
 	ready.Add(len(jobs))
 	done.Add(len(jobs))
-	for _, job := range jobs {
-		job := job
+	for i, job := range jobs {
+		i, job := i, job
 		go func() {
 			ready.Done()
 			<-start
+			t0 := time.Now()
 			job()
+			spans[i] = [2]time.Time{t0, time.Now()}
 			done.Done()
 		}()
 	}
 	ready.Wait()
-	t0 := time.Now()
 	close(start)
 	done.Wait()
-	return time.Since(t0)
+	first, last := spans[0][0], spans[0][1]
+	for _, s := range spans[1:] {
+		if s[0].Before(first) {
+			first = s[0]
+		}
+		if s[1].After(last) {
+			last = s[1]
+		}
+	}
+	return last.Sub(first)
 }
 
 func seq(n, c int) time.Duration {
