@@ -154,7 +154,10 @@ pub fn cells() -> Vec<Cell> {
     peers::add_all(&mut all);
     micro::add_all(&mut all);
     let rank = |c: &Cell| {
-        let case = CASES.iter().position(|&n| n == c.case).expect("case in CASES");
+        let case = CASES
+            .iter()
+            .position(|&n| n == c.case)
+            .expect("case in CASES");
         let cap = Cap::ALL.iter().position(|k| k.label() == c.cap);
         let contender = CONTENDERS
             .iter()
@@ -286,7 +289,8 @@ where
     let total = per * chans.len();
     let (txs, rxs): (Vec<S>, Vec<R>) = chans.into_iter().unzip();
     let mut jobs: Vec<Job<'_>> = Vec::new();
-    for tx in txs.iter().cloned() {
+    for tx in &txs {
+        let tx = tx.clone();
         jobs.push(Box::new(move || {
             for i in 0..per as u64 {
                 tx.send(i);

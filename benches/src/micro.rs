@@ -159,7 +159,13 @@ pub fn select_timer_crossbeam(n: usize) -> Duration {
     ])
 }
 
-fn cell(case: &'static str, cap: &'static str, contender: &'static str, messages: usize, run: impl Fn() -> Duration + 'static) -> Cell {
+fn cell(
+    case: &'static str,
+    cap: &'static str,
+    contender: &'static str,
+    messages: usize,
+    run: impl Fn() -> Duration + 'static,
+) -> Cell {
     Cell {
         suite: "go",
         case,
@@ -175,9 +181,13 @@ fn cell(case: &'static str, cap: &'static str, contender: &'static str, messages
 macro_rules! add_contender {
     ($cells:expr, $name:literal, $new:expr, $new_unit:expr, shared) => {{
         add_contender!($cells, $name, $new, $new_unit);
-        $cells.push(cell("try_recv_shared", "0", $name, MSGS_NONBLOCKING, || {
-            try_recv_shared(MSGS_NONBLOCKING, $new(Some(0)))
-        }));
+        $cells.push(cell(
+            "try_recv_shared",
+            "0",
+            $name,
+            MSGS_NONBLOCKING,
+            || try_recv_shared(MSGS_NONBLOCKING, $new(Some(0))),
+        ));
         $cells.push(cell("ping_pong", "0", $name, MSGS_BLOCKING, || {
             ping_pong(MSGS_BLOCKING, $new(Some(0)))
         }));
@@ -189,9 +199,13 @@ macro_rules! add_contender {
         $cells.push(cell("try_recv_empty", "0", $name, MSGS_NONBLOCKING, || {
             try_recv_empty(MSGS_NONBLOCKING, $new(Some(0)))
         }));
-        $cells.push(cell("try_recv_closed", "0", $name, MSGS_NONBLOCKING, || {
-            try_recv_closed(MSGS_NONBLOCKING, $new(Some(0)))
-        }));
+        $cells.push(cell(
+            "try_recv_closed",
+            "0",
+            $name,
+            MSGS_NONBLOCKING,
+            || try_recv_closed(MSGS_NONBLOCKING, $new(Some(0))),
+        ));
         let n = MSGS_BUFFERED / cpus() / UNCONTENDED_CAP * cpus() * UNCONTENDED_CAP;
         $cells.push(cell("uncontended", "100", $name, n, move || {
             uncontended(n, || $new(Some(UNCONTENDED_CAP)))
@@ -199,7 +213,9 @@ macro_rules! add_contender {
     }};
 }
 
-fn std_new<T>(cap: Option<usize>) -> (std::sync::mpsc::SyncSender<T>, std::sync::mpsc::Receiver<T>) {
+fn std_new<T>(
+    cap: Option<usize>,
+) -> (std::sync::mpsc::SyncSender<T>, std::sync::mpsc::Receiver<T>) {
     std::sync::mpsc::sync_channel(cap.expect("std: only sync_channel here"))
 }
 
@@ -207,11 +223,21 @@ fn std_new<T>(cap: Option<usize>) -> (std::sync::mpsc::SyncSender<T>, std::sync:
 pub(crate) fn add_all(cells: &mut Vec<Cell>) {
     add_contender!(cells, "gosync", gosync_new::<u64>, gosync_new::<()>, shared);
     add_contender!(cells, "std", std_new::<u64>, std_new::<()>);
-    add_contender!(cells, "crossbeam", crossbeam_new::<u64>, crossbeam_new::<()>, shared);
+    add_contender!(
+        cells,
+        "crossbeam",
+        crossbeam_new::<u64>,
+        crossbeam_new::<()>,
+        shared
+    );
     add_contender!(cells, "flume", flume_new::<u64>, flume_new::<()>, shared);
     add_contender!(cells, "kanal", kanal_new::<u64>, kanal_new::<()>, shared);
-    cells.push(cell("select_timer", "128", "crossbeam", MSGS_BLOCKING, || {
-        select_timer_crossbeam(MSGS_BLOCKING)
-    }));
+    cells.push(cell(
+        "select_timer",
+        "128",
+        "crossbeam",
+        MSGS_BLOCKING,
+        || select_timer_crossbeam(MSGS_BLOCKING),
+    ));
     // gosync's select_timer cell joins once `gosync::select!` and `gosync::chan::after` exist.
 }

@@ -131,6 +131,12 @@ impl<T: Send + 'static> Rx<T> for kanal::Receiver<T> {
     }
 }
 
+/// A workload run on one thread pair: its channel and how long an iteration took.
+type Case<S, R> = fn(usize, (S, R)) -> Duration;
+
+/// A case by name, for a contender's bounded and unbounded channel types.
+type CaseRow<S1, R1, S2, R2> = (&'static str, Case<S1, R1>, Case<S2, R2>);
+
 /// Adds the `seq`, `spsc` and `mpsc` cells of one contender, at every capacity.
 fn add_basic<S1, R1, S2, R2>(
     cells: &mut Vec<Cell>,
@@ -143,8 +149,7 @@ fn add_basic<S1, R1, S2, R2>(
     S2: Tx<u64>,
     R2: Rx<u64>,
 {
-    type Case<S, R> = fn(usize, (S, R)) -> Duration;
-    let cases: [(&str, Case<S1, R1>, Case<S2, R2>); 3] = [
+    let cases: [CaseRow<S1, R1, S2, R2>; 3] = [
         ("seq", seq, seq),
         ("spsc", spsc, spsc),
         ("mpsc", mpsc, mpsc),
