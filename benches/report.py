@@ -23,6 +23,7 @@ import os
 import platform
 import re
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -183,7 +184,7 @@ def run_rust(exe, rep, a):
     recs, after = [], None
     while True:
         cmd = [exe, "--rep", str(rep), "--budget-ms", str(a.budget_ms), "--warmup", str(a.warmup),
-               "--cell-timeout-s", str(a.cell_timeout_s)]
+               "--scale", str(a.scale), "--cell-timeout-s", str(a.cell_timeout_s)]
         for f in a.filter:
             cmd += ["--filter", f]
         if after:
@@ -202,7 +203,8 @@ def run_rust(exe, rep, a):
 
 
 def run_go(exe, rep, a):
-    cmd = [exe, "-rep", str(rep), "-budget-ms", str(a.budget_ms), "-warmup", str(a.warmup)]
+    cmd = [exe, "-rep", str(rep), "-budget-ms", str(a.budget_ms), "-warmup", str(a.warmup),
+           "-scale", str(a.scale)]
     if a.filter:
         # The Go ids end in "/go"; a filter naming a Rust contender selects no Go cell.
         cmd += ["-filter", ",".join(a.filter)]
@@ -216,6 +218,16 @@ def run_go(exe, rep, a):
     return parse_lines(p.stdout)
 
 
+# A busy loop that ends by itself soon after its parent (this script) is gone.
+BUSY = """
+import os
+parent = os.getppid()
+while os.getppid() == parent:
+    for _ in range(200000):
+        pass
+"""
+
+
 class Load:
     """One CPU-bound busy process per core, for the duration of a `with`."""
 
@@ -224,7 +236,7 @@ class Load:
 
     def __enter__(self):
         for _ in range(self.n):
-            self.procs.append(subprocess.Popen([sys.executable, "-c", "while True: pass"]))
+            self.procs.append(subprocess.Popen([sys.executable, "-c", BUSY]))
         time.sleep(0.5)
         return self
 
@@ -354,7 +366,9 @@ def markdown(meta, results, a):
         "repetitions in brackets. Ratios are quotients of medians; ✓ / ✗ mark the targets "
         "(gosync ÷ best Rust peer ≤ %.1f on the matrix, ÷ std ≤ %.1f at capacity 0 and 1, "
         "÷ Go ≤ %.1f on select_both · 0). — : the contender has no such case."
-        % (meta["reps"], "quick" if meta["quick"] else "budget %d ms a cell" % meta["budget_ms"],
+        % (meta["reps"], ("quick, %g × the messages" % meta.get("scale", 1)) if meta["quick"] else
+           "at least %d ms of timed iterations a cell%s" % (
+               meta["budget_ms"], "" if meta.get("scale", 1) == 1 else ", %g × the messages" % meta["scale"]),
            TARGET_PEER, TARGET_STD, TARGET_GO))
     for cond, rows in results:
         out.append("")
@@ -522,7 +536,9 @@ def main():
     ap.add_argument("--load", action="store_true", help="also run with a CPU-bound busy process on every core")
     ap.add_argument("--reps", type=int, help="repetitions (default 5; 2 with --quick)")
     ap.add_argument("--budget-ms", type=int, help="timed iterations per cell run until this (default 100; 0 with --quick)")
-    ap.add_argument("--warmup", type=int, help="untimed iterations per cell (default 1; 0 with --quick)")
+    ap.add_argument("--warmup", type=int, help="untimed iterations (a tenth of the messages) per cell (default 1)")
+    ap.add_argument("--scale", type=float, help="messages per iteration, times the default (0 < F <= 1; "
+                    "default 1; 0.25 with --quick)")
     ap.add_argument("--filter", action="append", default=[], help="run only cells whose case/cap/contender id contains this")
     ap.add_argument("--no-go", action="store_true", help="skip the Go program")
     ap.add_argument("--cell-timeout-s", type=int, default=120, help="a cell running longer is recorded as hung")
@@ -534,7 +550,12 @@ def main():
     if a.budget_ms is None:
         a.budget_ms = 0 if a.quick else 100
     if a.warmup is None:
-        a.warmup = 0 if a.quick else 1
+        a.warmup = 1
+    if a.scale is None:
+        a.scale = 0.25 if a.quick else 1.0
+    if not 0 < a.scale <= 1:
+        ap.error("--scale must be in (0, 1]")
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit("report.py: terminated"))
     if a.out is None:
         a.out = os.path.join(ROOT, "target", "bench-quick") if a.quick else os.path.join(ROOT, "benches", "results")
 
@@ -544,24 +565,33 @@ def main():
         meta, conditions = data["meta"], data["conditions"]
     else:
         meta = {"machine": machine_info(), "reps": a.reps, "budget_ms": a.budget_ms, "quick": a.quick,
-                "warmup": a.warmup, "filter": a.filter}
+                "warmup": a.warmup, "scale": a.scale, "filter": a.filter}
+        os.makedirs(a.out, exist_ok=True)
+        conditions = {}
+
+        def save():  # after each condition, so that an interrupted run keeps what it measured
+            with open(os.path.join(a.out, "latest.json"), "w") as f:
+                json.dump({"meta": meta, "conditions": conditions}, f, indent=1)
+
         tmp = tempfile.mkdtemp(prefix="gosync-bench-")
         try:
             rust_exe = build_rust()
             go_exe = None if a.no_go else build_go(tmp)
-            conditions = {"idle": run_condition("idle", rust_exe, go_exe, a)}
+            t0 = time.time()
+            conditions["idle"] = run_condition("idle", rust_exe, go_exe, a)
+            save()
             if a.load:
                 with Load(meta["machine"]["cpus"]):
                     conditions["load"] = run_condition("load", rust_exe, go_exe, a)
+                save()
+            meta["run_s"] = round(time.time() - t0)
+            save()
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
 
     results = [(cond, analyse(aggregate(conditions[cond]))) for cond in ("idle", "load") if cond in conditions]
     md = markdown(meta, results, a)
     os.makedirs(a.out, exist_ok=True)
-    if not a.from_json:
-        with open(os.path.join(a.out, "latest.json"), "w") as f:
-            json.dump({"meta": meta, "conditions": conditions}, f, indent=1)
     with open(os.path.join(a.out, "latest.md"), "w") as f:
         f.write(md)
     mi = meta["machine"]

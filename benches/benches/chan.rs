@@ -31,7 +31,7 @@ fn matrix(c: &mut Criterion) {
         while i < cells.len() && (cells[i].case, cells[i].cap) == (case, cap) {
             let cell = &cells[i];
             group.bench_function(cell.contender, |b| {
-                b.iter_custom(|iters| (0..iters).map(|_| (cell.run)()).sum())
+                b.iter_custom(|iters| (0..iters).map(|_| (cell.run)(cell.messages)).sum())
             });
             i += 1;
         }

@@ -7,7 +7,10 @@
 //
 // Go has no unbounded channel, so that column has no Go cells.
 //
-//	go run . [-rep K] [-budget-ms MS] [-warmup N] [-max-iters N] [-filter A,B] [-list]
+//	go run . [-rep K] [-budget-ms MS] [-warmup N] [-max-iters N] [-scale F] [-filter A,B] [-list]
+//
+// As in the Rust runner, warm-up iterations move a tenth of the messages, and -scale
+// F (0 < F <= 1) moves F times the default count per iteration.
 package main
 
 import (
@@ -37,8 +40,19 @@ var sink uint64
 
 type cell struct {
 	suite, name, capLabel string
-	messages              int
-	run                   func() time.Duration
+	messages              int // by default
+	unit                  int // a count passed to run is a multiple of this
+	run                   func(n int) time.Duration
+}
+
+// messagesAt is the message count for scale times the default, rounded to a
+// multiple of the cell's unit, at least one unit.
+func (c cell) messagesAt(scale float64) int {
+	n := int(float64(c.messages)*scale) / c.unit
+	if n < 1 {
+		n = 1
+	}
+	return n * c.unit
 }
 
 func (c cell) id() string { return c.name + "/" + c.capLabel + "/go" }
@@ -383,20 +397,26 @@ func cells() []cell {
 				continue
 			}
 			k, mc := k, mc
-			cs = append(cs, cell{"matrix", mc.name, k.label, k.messages,
-				func() time.Duration { return mc.f(k.messages, k.n) }})
+			unit := threads
+			if mc.name == "seq" {
+				unit = 1
+			}
+			cs = append(cs, cell{"matrix", mc.name, k.label, k.messages, unit,
+				func(n int) time.Duration { return mc.f(n, k.n) }})
 		}
 	}
 	procs := runtime.GOMAXPROCS(0)
-	uncontendedMsgs := msgsBuffered / procs / uncontendedCap * procs * uncontendedCap
+	micro := func(name, capLabel string, messages, unit int, f func(n int) time.Duration) cell {
+		return cell{"go", name, capLabel, messages / unit * unit, unit, f}
+	}
 	cs = append(cs,
-		cell{"go", "try_recv_empty", "0", msgsNonblocking, func() time.Duration { return tryRecvEmpty(msgsNonblocking) }},
-		cell{"go", "try_recv_closed", "0", msgsNonblocking, func() time.Duration { return tryRecvClosed(msgsNonblocking) }},
-		cell{"go", "try_recv_shared", "0", msgsNonblocking, func() time.Duration { return tryRecvShared(msgsNonblocking) }},
-		cell{"go", "uncontended", "100", uncontendedMsgs, func() time.Duration { return uncontended(uncontendedMsgs) }},
-		cell{"go", "ping_pong", "0", msgsBlocking, func() time.Duration { return pingPong(msgsBlocking) }},
-		cell{"go", "sem", "cpus", msgsBuffered, func() time.Duration { return sem(msgsBuffered) }},
-		cell{"go", "select_timer", "128", msgsBlocking, func() time.Duration { return selectTimer(msgsBlocking) }},
+		micro("try_recv_empty", "0", msgsNonblocking, 1, tryRecvEmpty),
+		micro("try_recv_closed", "0", msgsNonblocking, 1, tryRecvClosed),
+		micro("try_recv_shared", "0", msgsNonblocking, threads, tryRecvShared),
+		micro("uncontended", "100", msgsBuffered, procs*uncontendedCap, uncontended),
+		micro("ping_pong", "0", msgsBlocking, 2, pingPong),
+		micro("sem", "cpus", msgsBuffered, procs, sem),
+		micro("select_timer", "128", msgsBlocking, 1, selectTimer),
 	)
 	return cs
 }
@@ -416,10 +436,15 @@ func main() {
 	budgetMs := flag.Int("budget-ms", 200, "timed iterations run until their total reaches this")
 	warmup := flag.Int("warmup", 1, "untimed iterations first")
 	maxIters := flag.Int("max-iters", 1000, "at most this many timed iterations")
+	scale := flag.Float64("scale", 1, "move this times the default message count (0 < F <= 1)")
 	filter := flag.String("filter", "", "comma-separated substrings of case/cap/go ids to run")
 	list := flag.Bool("list", false, "list the cells and exit")
 	flag.Parse()
 	_ = rep
+	if *scale <= 0 || *scale > 1 {
+		fmt.Fprintln(os.Stderr, "-scale must be in (0, 1]")
+		os.Exit(2)
+	}
 	budget := time.Duration(*budgetMs) * time.Millisecond
 	enc := json.NewEncoder(os.Stdout)
 	for _, c := range cells() {
@@ -438,17 +463,18 @@ func main() {
 			fmt.Printf("%s (%d messages)\n", c.id(), c.messages)
 			continue
 		}
+		n := c.messagesAt(*scale)
 		for i := 0; i < *warmup; i++ {
-			c.run()
+			c.run(c.messagesAt(*scale / 10))
 		}
 		var total time.Duration
 		iters := 0
 		for iters == 0 || (total < budget && iters < *maxIters) {
-			total += c.run()
+			total += c.run(n)
 			iters++
 		}
-		ns := float64(total.Nanoseconds()) / float64(iters*c.messages)
-		if err := enc.Encode(result{c.suite, c.name, c.capLabel, "go", ns, iters, c.messages}); err != nil {
+		ns := float64(total.Nanoseconds()) / float64(iters*n)
+		if err := enc.Encode(result{c.suite, c.name, c.capLabel, "go", ns, iters, n}); err != nil {
 			panic(err)
 		}
 	}

@@ -103,13 +103,24 @@ pub struct Cell {
     pub cap: &'static str,
     /// `"gosync"`, `"std"`, `"crossbeam"`, `"flume"` or `"kanal"`.
     pub contender: &'static str,
-    /// Messages (operations) per iteration: the divisor for ns per message.
+    /// Messages (operations) per iteration by default: the divisor for ns per message.
     pub messages: usize,
-    /// Runs one iteration and returns its wall-clock time.
-    pub run: Box<dyn Fn() -> Duration>,
+    /// The workload splits its messages into this many equal parts (threads, rounds):
+    /// a count passed to `run` must be a multiple of it (see [`Cell::messages_at`]).
+    pub unit: usize,
+    /// Runs one iteration moving `n` messages and returns its wall-clock time.
+    pub run: Box<dyn Fn(usize) -> Duration>,
 }
 
 impl Cell {
+    /// The message count for `scale` × the default (`scale` in (0, 1]), rounded to a
+    /// multiple of [`unit`](Cell::unit), at least one unit.
+    pub fn messages_at(&self, scale: f64) -> usize {
+        assert!(scale > 0.0 && scale <= 1.0, "scale must be in (0, 1]");
+        let n = (self.messages as f64 * scale) as usize;
+        (n / self.unit).max(1) * self.unit
+    }
+
     /// `case/cap/contender`, the name used by filters and criterion.
     pub fn id(&self) -> String {
         format!("{}/{}/{}", self.case, self.cap, self.contender)

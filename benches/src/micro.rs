@@ -163,15 +163,16 @@ fn cell(
     case: &'static str,
     cap: &'static str,
     contender: &'static str,
-    messages: usize,
-    run: impl Fn() -> Duration + 'static,
+    (messages, unit): (usize, usize),
+    run: impl Fn(usize) -> Duration + 'static,
 ) -> Cell {
     Cell {
         suite: "go",
         case,
         cap,
         contender,
-        messages,
+        messages: messages / unit * unit,
+        unit,
         run: Box::new(run),
     }
 }
@@ -185,31 +186,30 @@ macro_rules! add_contender {
             "try_recv_shared",
             "0",
             $name,
-            MSGS_NONBLOCKING,
-            || try_recv_shared(MSGS_NONBLOCKING, $new(Some(0))),
+            (MSGS_NONBLOCKING, THREADS),
+            |n| try_recv_shared(n, $new(Some(0))),
         ));
-        $cells.push(cell("ping_pong", "0", $name, MSGS_BLOCKING, || {
-            ping_pong(MSGS_BLOCKING, $new(Some(0)))
+        $cells.push(cell("ping_pong", "0", $name, (MSGS_BLOCKING, 2), |n| {
+            ping_pong(n, $new(Some(0)))
         }));
-        $cells.push(cell("sem", "cpus", $name, MSGS_BUFFERED, || {
-            sem(MSGS_BUFFERED, $new_unit(Some(cpus())))
+        $cells.push(cell("sem", "cpus", $name, (MSGS_BUFFERED, cpus()), |n| {
+            sem(n, $new_unit(Some(cpus())))
         }));
     }};
     ($cells:expr, $name:literal, $new:expr, $new_unit:expr) => {{
-        $cells.push(cell("try_recv_empty", "0", $name, MSGS_NONBLOCKING, || {
-            try_recv_empty(MSGS_NONBLOCKING, $new(Some(0)))
+        $cells.push(cell("try_recv_empty", "0", $name, (MSGS_NONBLOCKING, 1), |n| {
+            try_recv_empty(n, $new(Some(0)))
+        }));
+        $cells.push(cell("try_recv_closed", "0", $name, (MSGS_NONBLOCKING, 1), |n| {
+            try_recv_closed(n, $new(Some(0)))
         }));
         $cells.push(cell(
-            "try_recv_closed",
-            "0",
+            "uncontended",
+            "100",
             $name,
-            MSGS_NONBLOCKING,
-            || try_recv_closed(MSGS_NONBLOCKING, $new(Some(0))),
+            (MSGS_BUFFERED, cpus() * UNCONTENDED_CAP),
+            |n| uncontended(n, || $new(Some(UNCONTENDED_CAP))),
         ));
-        let n = MSGS_BUFFERED / cpus() / UNCONTENDED_CAP * cpus() * UNCONTENDED_CAP;
-        $cells.push(cell("uncontended", "100", $name, n, move || {
-            uncontended(n, || $new(Some(UNCONTENDED_CAP)))
-        }));
     }};
 }
 
@@ -236,8 +236,8 @@ pub(crate) fn add_all(cells: &mut Vec<Cell>) {
         "select_timer",
         "128",
         "crossbeam",
-        MSGS_BLOCKING,
-        || select_timer_crossbeam(MSGS_BLOCKING),
+        (MSGS_BLOCKING, 1),
+        select_timer_crossbeam,
     ));
     // gosync's select_timer cell joins once `gosync::select!` and `gosync::chan::after` exist.
 }

@@ -160,9 +160,9 @@ fn add_basic<S1, R1, S2, R2>(
                 continue; // one thread cannot send N before receiving through 0 or 1 slots
             }
             let n = cap.messages();
-            let run: Box<dyn Fn() -> Duration> = match cap.bound() {
-                Some(b) => Box::new(move || on_bounded(n, bounded(b))),
-                None => Box::new(move || on_unbounded(n, unbounded())),
+            let run: Box<dyn Fn(usize) -> Duration> = match cap.bound() {
+                Some(b) => Box::new(move |n| on_bounded(n, bounded(b))),
+                None => Box::new(move |n| on_unbounded(n, unbounded())),
             };
             cells.push(Cell {
                 suite: "matrix",
@@ -170,6 +170,7 @@ fn add_basic<S1, R1, S2, R2>(
                 cap: cap.label(),
                 contender,
                 messages: n,
+                unit: if case == "seq" { 1 } else { THREADS },
                 run,
             });
         }
@@ -190,7 +191,8 @@ fn add_mpmc<S: Tx<u64>, R: Rx<u64> + Clone>(
             cap: cap.label(),
             contender,
             messages: n,
-            run: Box::new(move || mpmc(n, make(cap.bound()))),
+            unit: THREADS,
+            run: Box::new(move |n| mpmc(n, make(cap.bound()))),
         });
     }
 }
@@ -213,7 +215,8 @@ pub fn add_select<S: Tx<u64>, R: Rx<u64> + Clone>(
             cap: cap.label(),
             contender,
             messages: n,
-            run: Box::new(move || select_rx(n, chans(), select_recv)),
+            unit: THREADS,
+            run: Box::new(move |n| select_rx(n, chans(), select_recv)),
         });
         if let Some(select_send) = select_send {
             cells.push(Cell {
@@ -222,7 +225,8 @@ pub fn add_select<S: Tx<u64>, R: Rx<u64> + Clone>(
                 cap: cap.label(),
                 contender,
                 messages: n,
-                run: Box::new(move || select_both(n, chans(), select_send, select_recv)),
+                unit: THREADS,
+                run: Box::new(move |n| select_both(n, chans(), select_send, select_recv)),
             });
         }
     }

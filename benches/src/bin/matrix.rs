@@ -6,12 +6,13 @@
 //! once per repetition, interleaved with the Go program, and takes medians.
 //!
 //! ```text
-//! matrix [--rep K] [--budget-ms MS] [--warmup N] [--max-iters N] [--filter SUBSTR]...
-//!        [--after ID] [--cell-timeout-s S] [--list]
+//! matrix [--rep K] [--budget-ms MS] [--warmup N] [--max-iters N] [--scale F]
+//!        [--filter SUBSTR]... [--after ID] [--cell-timeout-s S] [--list]
 //! ```
-//! A cell runs `--warmup` untimed iterations, then timed iterations until their total
-//! reaches `--budget-ms` (at least one, at most `--max-iters`); its figure is total time
-//! over total messages.
+//! A cell runs `--warmup` untimed iterations of a tenth of its messages, then timed
+//! iterations until their total reaches `--budget-ms` (at least one, at most
+//! `--max-iters`); its figure is total time over total messages. `--scale F` (0 < F ≤ 1)
+//! moves F times the default message count per iteration (for smoke runs).
 //!
 //! A cell still running after `--cell-timeout-s` (default 120) is reported as
 //! `{"...","hung":true}` and the process exits with status 3; `--after ID` resumes
@@ -27,6 +28,7 @@ struct Opts {
     budget: Duration,
     warmup: usize,
     max_iters: usize,
+    scale: f64,
     filters: Vec<String>,
     after: Option<String>,
     cell_timeout: Duration,
@@ -35,7 +37,7 @@ struct Opts {
 
 fn usage() -> ! {
     eprintln!(
-        "usage: matrix [--rep K] [--budget-ms MS] [--warmup N] [--max-iters N] \\
+        "usage: matrix [--rep K] [--budget-ms MS] [--warmup N] [--max-iters N] [--scale F] \\
          [--filter SUBSTR]... [--after ID] [--cell-timeout-s S] [--list]"
     );
     std::process::exit(2)
@@ -47,6 +49,7 @@ fn parse() -> Opts {
         budget: Duration::from_millis(200),
         warmup: 1,
         max_iters: 1000,
+        scale: 1.0,
         filters: Vec::new(),
         after: None,
         cell_timeout: Duration::from_secs(120),
@@ -65,6 +68,13 @@ fn parse() -> Opts {
             "--warmup" => o.warmup = num(&mut args) as usize,
             "--max-iters" => o.max_iters = num(&mut args).max(1) as usize,
             "--filter" => o.filters.push(args.next().unwrap_or_else(|| usage())),
+            "--scale" => {
+                o.scale = args
+                    .next()
+                    .and_then(|v| v.parse().ok())
+                    .filter(|&f: &f64| f > 0.0 && f <= 1.0)
+                    .unwrap_or_else(|| usage())
+            }
             "--after" => o.after = Some(args.next().unwrap_or_else(|| usage())),
             "--cell-timeout-s" => o.cell_timeout = Duration::from_secs(num(&mut args)),
             "--list" => o.list = true,
@@ -75,18 +85,19 @@ fn parse() -> Opts {
     o
 }
 
-fn measure(cell: &Cell, o: &Opts) -> (f64, usize) {
+fn measure(cell: &Cell, o: &Opts) -> (f64, usize, usize) {
+    let n = cell.messages_at(o.scale);
     for _ in 0..o.warmup {
-        (cell.run)();
+        (cell.run)(cell.messages_at(o.scale / 10.0));
     }
     let mut total = Duration::ZERO;
     let mut iters = 0;
     while iters == 0 || (total < o.budget && iters < o.max_iters) {
-        total += (cell.run)();
+        total += (cell.run)(n);
         iters += 1;
     }
-    let ns = total.as_nanos() as f64 / (iters * cell.messages) as f64;
-    (ns, iters)
+    let ns = total.as_nanos() as f64 / (iters * n) as f64;
+    (ns, iters, n)
 }
 
 fn main() {
@@ -151,13 +162,13 @@ fn main() {
     });
     for cell in order {
         started.send(Some(cell.id())).unwrap();
-        let (ns, iters) = measure(cell, &o);
+        let (ns, iters, n) = measure(cell, &o);
         started.send(None).unwrap();
         let mut out = std::io::stdout().lock();
         writeln!(
             out,
             "{{\"suite\":\"{}\",\"case\":\"{}\",\"cap\":\"{}\",\"contender\":\"{}\",\"ns_per_msg\":{:.3},\"iters\":{},\"messages\":{}}}",
-            cell.suite, cell.case, cell.cap, cell.contender, ns, iters, cell.messages
+            cell.suite, cell.case, cell.cap, cell.contender, ns, iters, n
         )
         .unwrap();
         out.flush().unwrap();
