@@ -330,7 +330,9 @@ def fmt_ns(v):
         return "%.1f" % v
     if v < 100000:
         return "%.0f" % v
-    return "%.3g" % v
+    if v < 1e6:
+        return "%.0fk" % (v / 1e3)
+    return "%.1fM" % (v / 1e6)
 
 
 def fmt_ratio(t):
