@@ -2,7 +2,7 @@
 //!
 //! ```text
 //!  plan         poll order (random permutation, or source order when biased) and
-//!               lock order (distinct channels sorted by address)
+//!               lock order (distinct channels sorted by address: `Hchan::lock_order`)
 //!  lock_all ─┐
 //!  poll      │  pass 1: the first ready case in poll order completes → done
 //!            │  none ready: default / deadline passed → unlock, done
@@ -62,8 +62,9 @@ impl Scratch {
 pub(crate) struct Plan<'s> {
     /// Active cases (not nil, not `never`), in poll order.
     poll: &'s [u32],
-    /// `(channel address, case)` for every case with a channel, sorted by address:
-    /// lock each distinct address once, in this order.
+    /// `(lock-order key, case)` for every case with a channel, sorted by key (the
+    /// channel's address; a creation number under loom): lock each distinct key
+    /// once, in this order.
     lock: &'s [(usize, u32)],
 }
 
@@ -109,7 +110,7 @@ pub(crate) fn plan<'s, C: Cases + ?Sized>(cases: &C, biased: bool, s: &'s mut Sc
     }
 }
 
-/// Locks every distinct channel, in address order (the global lock order that keeps
+/// Locks every distinct channel, in lock-order key order (a global order, which keeps
 /// two selects over the same channels from deadlocking).
 pub(crate) fn lock_all<C: Cases + ?Sized>(cases: &C, plan: &Plan<'_>) {
     let mut last = None;

@@ -174,7 +174,7 @@ impl<T> SelectHandle for RecvCase<'_, T> {
 
     fn lock_key(&self) -> Option<usize> {
         match self.flavor()? {
-            RecvFlavor::Chan(c) => Some(&**c as *const _ as *const () as usize),
+            RecvFlavor::Chan(c) => Some(c.lock_order()),
             _ => None,
         }
     }
@@ -345,7 +345,7 @@ impl<T> SelectHandle for SendCase<'_, T> {
     }
 
     fn lock_key(&self) -> Option<usize> {
-        self.tx.map(|s| s.hchan() as *const _ as *const () as usize)
+        self.tx.map(|s| s.hchan().lock_order())
     }
 
     fn lock(&self) {
