@@ -323,6 +323,7 @@ impl<T> Sender<T> {
         self.chan.waiting_receivers()
     }
 
+    #[allow(dead_code)] // used by select
     pub(crate) fn hchan(&self) -> &Hchan<T> {
         &self.chan
     }
@@ -494,8 +495,8 @@ impl<T> Receiver<T> {
         }
     }
 
-    /// The capacity: `Some(0)` for rendezvous (and [`never`]), `Some(1)` for the timers
-    /// ([`after`], [`at`], [`tick`]), `None` for unbounded.
+    /// The capacity: `Some(0)` for rendezvous (and [`never()`]), `Some(1)` for the
+    /// timers ([`after()`], [`at()`], [`tick()`]), `None` for unbounded.
     ///
     /// ```
     /// let (_tx, rx) = gosync::chan::bounded::<i32>(7);
