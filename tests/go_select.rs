@@ -136,12 +136,11 @@ mod chan_test {
 
     /// The worker of TestNonblockSelectRace / ...Race2: selects without blocking on
     /// the channels it is given and reports whether a case was ready.
-    fn nonblock_selector() -> (
-        Sender<(Receiver<i32>, Receiver<i32>)>,
-        Receiver<bool>,
-        thread::JoinHandle<()>,
-    ) {
-        let (job_tx, jobs) = chan::bounded::<(Receiver<i32>, Receiver<i32>)>(0);
+    /// The channels the selector is given for one round.
+    type Job = (Receiver<i32>, Receiver<i32>);
+
+    fn nonblock_selector() -> (Sender<Job>, Receiver<bool>, thread::JoinHandle<()>) {
+        let (job_tx, jobs) = chan::bounded::<Job>(0);
         let (done_tx, done) = chan::bounded::<bool>(1);
         let worker = thread::spawn(move || {
             for (c1, c2) in jobs {

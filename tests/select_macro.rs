@@ -229,16 +229,27 @@ fn arms_can_break_continue_and_return() {
 
     let (tx, rx) = chan::unbounded();
     tx.send(1).unwrap();
-    let mut n = 0;
-    'outer: loop {
+    let (mut n, mut rounds) = (0, 0);
+    'outer: while rounds < 3 {
+        rounds += 1;
         loop {
             select! {
                 recv(rx) -> _ => n += 1,
-                default => break 'outer,
+                default => continue 'outer,
             }
         }
     }
-    assert_eq!(n, 1);
+    assert_eq!((n, rounds), (1, 3));
+
+    // `break` with a value out of a `loop`.
+    tx.send(5).unwrap();
+    let got = loop {
+        select! {
+            recv(rx) -> m => break m.unwrap(),
+            default => {}
+        }
+    };
+    assert_eq!(got, 5);
 }
 
 #[test]

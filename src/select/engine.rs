@@ -232,7 +232,7 @@ pub(crate) fn run<C: Cases + ?Sized>(cases: &C, block: Block, biased: bool) -> O
         if let Some(i) = park(cases, &plan, deadline) {
             return Some(i);
         }
-        if deadline.is_some_and(|d| crate::facade::expired(d)) {
+        if deadline.is_some_and(crate::facade::expired) {
             return None;
         }
         // A timer came due (or the wait for it ended early): poll again.

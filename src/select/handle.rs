@@ -261,10 +261,8 @@ impl<T> SelectHandle for RecvCase<'_, T> {
                 Some(v) => Ok(v),
                 None => {
                     // SAFETY: as above.
-                    debug_assert!(
-                        unsafe { w.is_closed() },
-                        "bug: select woken without a value"
-                    );
+                    let closed = unsafe { w.is_closed() };
+                    debug_assert!(closed, "bug: select woken without a value");
                     Err(RecvError)
                 }
             };
