@@ -13,7 +13,7 @@
 //!         select(&[case_0.handle(), case_1.handle()], Wait::now(), biased);
 //!         if let Some(out) = case_0.result() { let msg = out; a }
 //!         else if let Some(out) = case_1.result() { let res = out; b }
-//!         else { c }
+//!         else { c }                                  // default, or unreachable
 //! } } }
 //! ```
 //!
@@ -55,7 +55,8 @@
 /// - Arms run in the enclosing function: they may `break`, `continue`, `return`, and
 ///   use `?`, as the arms of a `match`.
 ///
-/// Deep recursion limits a select to about forty cases; the dynamic
+/// The macro expands recursively, so the default recursion limit allows about sixty
+/// cases (`#![recursion_limit = "256"]` in the calling crate allows more); the dynamic
 /// [`Select`](crate::Select) has no limit.
 ///
 /// # Examples
@@ -173,6 +174,31 @@ macro_rules! select_biased {
 
 /// The muncher behind [`select!`](crate::select!) and
 /// [`select_biased!`](crate::select_biased!). Not part of the API.
+///
+/// Malformed selects are rejected at compile time with a message naming the case:
+///
+/// ```compile_fail
+/// // error: a `select!` may have at most one `default` case
+/// gosync::select! { default => (), default => () }
+/// ```
+///
+/// ```compile_fail
+/// // error: expected `recv(receiver) -> pattern => arm` in `select!`
+/// let (_tx, rx) = gosync::chan::bounded::<i32>(0);
+/// gosync::select! { recv(rx) => () }
+/// ```
+///
+/// ```compile_fail
+/// // error: expected a `recv`, `send` or `default` case in `select!`, found `receive`
+/// let (_tx, rx) = gosync::chan::bounded::<i32>(0);
+/// gosync::select! { receive(rx) -> _ => () }
+/// ```
+///
+/// ```compile_fail
+/// // a send value must have the channel's type
+/// let (tx, _rx) = gosync::chan::bounded::<i32>(1);
+/// gosync::select! { send(tx, "one") -> _ => () }
+/// ```
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __gosync_select {
@@ -295,24 +321,24 @@ macro_rules! __gosync_select {
         let __gosync_wait = $crate::__private::Wait::timeout($t);
         $crate::__gosync_select!(@emit $b [$($c)*] $done (__gosync_wait) $d)
     }};
-    (@emit $b:tt [] [$(($case:ident $res:tt $body:tt))*] ($($w:tt)+) $d:tt) => {{
+    (@emit $b:tt [] [$(($case:ident $res:tt $body:tt))*] ($($w:tt)+) [$($d:tt)?]) => {{
         $crate::__private::select(&[$($case.handle()),*], $($w)+, $b);
-        $crate::__gosync_select!(@dispatch [$(($case $res $body))*] $d)
+        // Run the chosen arm, in the caller's function: one `if let` per case.
+        $(
+            if let ::core::option::Option::Some(__gosync_out) = $case.result() {
+                let $res = __gosync_out;
+                $body
+            } else
+        )* {
+            $crate::__gosync_select!(@default $($d)?)
+        }
     }};
 
-    // ----- dispatch: run the chosen arm, in the caller's function -----
-    (@dispatch [($case:ident $res:tt $body:tt) $($rest:tt)*] $d:tt) => {
-        if let ::core::option::Option::Some(__gosync_out) = $case.result() {
-            let $res = __gosync_out;
-            $body
-        } else {
-            $crate::__gosync_select!(@dispatch [$($rest)*] $d)
-        }
-    };
-    (@dispatch [] [$body:tt]) => {
+    // ----- the default arm, or nothing (the engine always chose a case) -----
+    (@default $body:tt) => {
         $body
     };
-    (@dispatch [] []) => {
+    (@default) => {
         $crate::__private::unreachable()
     };
 }
