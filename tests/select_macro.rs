@@ -500,3 +500,44 @@ fn zero_sized_values() {
     select! { recv(rx) -> m => m.unwrap() }
     t.join().unwrap();
 }
+
+#[test]
+fn single_case_with_default_takes_the_non_blocking_path() {
+    // Go compiles these to selectnbrecv / selectnbsend; so does the engine.
+    let (tx, rx) = chan::bounded::<u32>(1);
+    assert_eq!(select! { recv(rx) -> m => m.ok(), default => None }, None);
+    assert!(select! { send(tx, 1) -> r => r.is_ok(), default => false });
+    assert!(!select! { send(tx, 2) -> r => r.is_ok(), default => false });
+    assert_eq!(
+        select! { recv(rx) -> m => m.ok(), default => None },
+        Some(1)
+    );
+    // With a nil case beside it, the one active case still decides.
+    let nil: Option<&Receiver<u32>> = None;
+    tx.send(3).unwrap();
+    let got = select! {
+        recv(nil) -> _ => unreachable!(),
+        recv(rx) -> m => m.ok(),
+        default => None,
+    };
+    assert_eq!(got, Some(3));
+    // The dynamic select takes the same path.
+    assert_eq!(gosync::Select::new().recv(&rx, |m| m.ok()).try_wait(), None);
+    drop(tx);
+    assert_eq!(
+        gosync::Select::new().recv(&rx, |m| m.is_err()).try_wait(),
+        Some(true)
+    );
+    // A full send's value is dropped exactly once when the default runs.
+    let drops = Arc::new(AtomicUsize::new(0));
+    let (ctx, _crx) = chan::bounded::<Counted>(0);
+    let sent = select! {
+        send(ctx, Counted(drops.clone())) -> _ => true,
+        default => false,
+    };
+    assert!(!sent);
+    assert_eq!(drops.load(Ordering::SeqCst), 1);
+    // A timer alone.
+    let t = chan::after(Duration::ZERO);
+    assert!(select! { recv(t) -> m => m.is_ok(), default => false });
+}

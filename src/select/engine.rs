@@ -205,6 +205,13 @@ pub(crate) unsafe fn finish<C: Cases + ?Sized>(cases: &C, plan: &Plan<'_>, chose
 pub(crate) fn run<C: Cases + ?Sized>(cases: &C, block: Block, biased: bool) -> Option<usize> {
     let mut scratch = Scratch::new();
     let plan = plan(cases, biased, &mut scratch);
+    if block == Block::No && plan.poll.len() == 1 {
+        // `select! { case => …, default => … }`: the channel's non-blocking path,
+        // which answers an empty or full channel without its lock.
+        let i = plan.poll[0] as usize;
+        // SAFETY: no lock is held and nothing is registered.
+        return unsafe { cases.case(i).try_alone() }.then_some(i);
+    }
     loop {
         lock_all(cases, &plan);
         // SAFETY: every lock is held and no case is registered.

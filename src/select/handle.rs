@@ -16,7 +16,10 @@
 //! only after pass 3 has unlinked it (then no peer can reach it).
 
 use crate::chan::waiter::Waiter;
-use crate::chan::{Receiver, RecvAttempt, RecvError, RecvFlavor, SendAttempt, SendError, Sender};
+use crate::chan::{
+    Receiver, RecvAttempt, RecvError, RecvFlavor, SendAttempt, SendError, Sender, TryRecvError,
+    TrySendError,
+};
 use crate::facade::UnsafeCell;
 use crate::park::{Context, Unparker};
 use std::fmt;
@@ -61,6 +64,16 @@ pub(crate) trait SelectHandle {
 
     /// When the case becomes ready without a peer (a timer's deadline), if ever.
     fn ready_at(&self) -> Option<Instant>;
+
+    /// A non-blocking select whose only active case is this one (Go compiles it to
+    /// `selectnbrecv` / `selectnbsend`): tries the operation through the channel's
+    /// own non-blocking path, which answers "empty" or "full" without taking the
+    /// lock. Stores the outcome; returns whether the case completed.
+    ///
+    /// # Safety
+    /// Only the selecting thread calls this, holding no channel lock, with the case
+    /// not registered.
+    unsafe fn try_alone(&self) -> bool;
 
     /// Pass 1: tries to complete the operation now, storing the outcome in the case.
     ///
@@ -197,6 +210,18 @@ impl<T> SelectHandle for RecvCase<'_, T> {
             RecvFlavor::Timer(t, _) => t.deadline(),
             _ => None,
         }
+    }
+
+    unsafe fn try_alone(&self) -> bool {
+        let Some(rx) = self.rx else {
+            return false;
+        };
+        match rx.try_recv() {
+            Ok(v) => self.set_result(Ok(v)),
+            Err(TryRecvError::Closed) => self.set_result(Err(RecvError)),
+            Err(TryRecvError::Empty) => return false,
+        }
+        true
     }
 
     unsafe fn try_complete(&self) -> Poll {
@@ -361,6 +386,25 @@ impl<T> SelectHandle for SendCase<'_, T> {
 
     fn ready_at(&self) -> Option<Instant> {
         None
+    }
+
+    unsafe fn try_alone(&self) -> bool {
+        let Some(s) = self.tx else {
+            return false;
+        };
+        // SAFETY: only this thread opens the cell; the value is not in a waiter.
+        let v = self.state.with_mut(|p| unsafe { (*p).value.take() });
+        let v = v.expect("bug: select send case lost its value");
+        match s.try_send(v) {
+            Ok(()) => self.set_result(Ok(())),
+            Err(TrySendError::Closed(v)) => self.set_result(Err(SendError(v))),
+            Err(TrySendError::Full(v)) => {
+                // SAFETY: as above.
+                self.state.with_mut(|p| unsafe { (*p).value = Some(v) });
+                return false;
+            }
+        }
+        true
     }
 
     unsafe fn try_complete(&self) -> Poll {
