@@ -203,15 +203,16 @@ pub(crate) unsafe fn finish<C: Cases + ?Sized>(cases: &C, plan: &Plan<'_>, chose
 /// Returns the chosen case (its outcome is stored in it), or `None` if nothing was
 /// ready (`Block::No`) or the deadline passed.
 pub(crate) fn run<C: Cases + ?Sized>(cases: &C, block: Block, biased: bool) -> Option<usize> {
+    if block == Block::No {
+        if let Some(i) = sole_active(cases) {
+            // `select! { case => …, default => … }`: the channel's non-blocking path,
+            // which answers an empty or full channel without its lock.
+            // SAFETY: no lock is held and nothing is registered.
+            return unsafe { cases.case(i).try_alone() }.then_some(i);
+        }
+    }
     let mut scratch = Scratch::new();
     let plan = plan(cases, biased, &mut scratch);
-    if block == Block::No && plan.poll.len() == 1 {
-        // `select! { case => …, default => … }`: the channel's non-blocking path,
-        // which answers an empty or full channel without its lock.
-        let i = plan.poll[0] as usize;
-        // SAFETY: no lock is held and nothing is registered.
-        return unsafe { cases.case(i).try_alone() }.then_some(i);
-    }
     loop {
         lock_all(cases, &plan);
         // SAFETY: every lock is held and no case is registered.
@@ -244,6 +245,21 @@ pub(crate) fn run<C: Cases + ?Sized>(cases: &C, block: Block, biased: bool) -> O
         }
         // A timer came due (or the wait for it ended early): poll again.
     }
+}
+
+/// The only active case, if exactly one is.
+#[inline]
+fn sole_active<C: Cases + ?Sized>(cases: &C) -> Option<usize> {
+    let mut found = None;
+    for i in 0..cases.count() {
+        if cases.case(i).is_active() {
+            if found.is_some() {
+                return None;
+            }
+            found = Some(i);
+        }
+    }
+    found
 }
 
 /// Passes 2 and 3 around one wait. Called with every lock held (released here);
