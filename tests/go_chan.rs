@@ -581,13 +581,18 @@ mod chancap {
         }
         assert_eq!((rx.len(), tx.capacity()), (3, Some(10)));
         let (tx, rx) = chan::bounded::<i64>(0);
-        assert_eq!((rx.len(), rx.capacity(), tx.capacity()), (0, Some(0), Some(0)));
+        assert_eq!(
+            (rx.len(), rx.capacity(), tx.capacity()),
+            (0, Some(0), Some(0))
+        );
     }
 
     /// `make(T, n)` with `n := -1`: the nearest Rust spelling is `-1 as usize`.
     #[test]
     #[cfg(target_pointer_width = "64")]
-    #[should_panic(expected = "gosync: cannot allocate a channel buffer of capacity 18446744073709551615")]
+    #[should_panic(
+        expected = "gosync: cannot allocate a channel buffer of capacity 18446744073709551615"
+    )]
     fn negative_capacity() {
         let n: i64 = -1;
         let _ = chan::bounded::<i64>(n as usize);
@@ -597,7 +602,9 @@ mod chancap {
     /// on an allocation this size instead of reporting a failure.)
     #[test]
     #[cfg(all(target_pointer_width = "64", not(miri)))]
-    #[should_panic(expected = "gosync: cannot allocate a channel buffer of capacity 576460752303423488")]
+    #[should_panic(
+        expected = "gosync: cannot allocate a channel buffer of capacity 576460752303423488"
+    )]
     fn capacity_over_max_alloc() {
         let _ = chan::bounded::<i64>(1 << 59);
     }
@@ -605,7 +612,9 @@ mod chancap {
     /// "Test elem.size*cap overflow".
     #[test]
     #[cfg(target_pointer_width = "64")]
-    #[should_panic(expected = "gosync: cannot allocate a channel buffer of capacity 9223372036854775807")]
+    #[should_panic(
+        expected = "gosync: cannot allocate a channel buffer of capacity 9223372036854775807"
+    )]
     fn capacity_times_size_overflows() {
         let _ = chan::bounded::<i64>((1 << 63) - 1);
     }
@@ -714,12 +723,10 @@ mod closedchan {
 
     impl Chan for DChan {
         fn send(&self, v: i32) -> Result<(), i32> {
-            self.0
-                .send_deadline(v, Instant::now() + LONG)
-                .map_err(|e| {
-                    assert!(e.is_closed(), "timed out");
-                    e.into_inner()
-                })
+            self.0.send_deadline(v, Instant::now() + LONG).map_err(|e| {
+                assert!(e.is_closed(), "timed out");
+                e.into_inner()
+            })
         }
         fn nbsend(&self, v: i32) -> Result<bool, i32> {
             // A deadline already past: one attempt, no wait.
@@ -931,8 +938,8 @@ mod sieve {
     #[test]
     fn primes() {
         const PRIMES: [u32; 30] = [
-            2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37, 41, 43, 47, 53, 59, 61, 67, 71, 73,
-            79, 83, 89, 97, 101, 103, 107, 109, 113,
+            2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37, 41, 43, 47, 53, 59, 61, 67, 71, 73, 79, 83,
+            89, 97, 101, 103, 107, 109, 113,
         ];
         let n = if MIRI { 4 } else { PRIMES.len() };
         for cap in [0, 1, 8] {
