@@ -258,7 +258,6 @@ fn send_one<'a>(tx: &Sender<Tracked<'a>>, v: Tracked<'a>, rng: &mut Rng) -> Sent
 }
 
 /// One receive attempt: `Ok(Some(v))`, `Ok(None)` for nothing yet, `Err(())` closed.
-#[allow(clippy::result_unit_err)]
 fn recv_one<'a>(rx: &Receiver<Tracked<'a>>, rng: &mut Rng) -> Result<Option<Tracked<'a>>, ()> {
     match rng.below(4) {
         0 => rx.recv().map(Some).map_err(|_| ()),
@@ -354,7 +353,7 @@ fn run(plan: Plan) {
                                     v.sender,
                                     v.seq
                                 );
-                                assert!(v.ledger as *const Ledger == ledger as *const Ledger);
+                                assert!(std::ptr::eq(v.ledger, ledger));
                                 v.received();
                                 got += 1;
                             }
