@@ -124,8 +124,8 @@ impl<T> fmt::Debug for Hchan<T> {
 }
 
 impl<T> Inner<T> {
-    /// Asserts the invariants that can be checked from the guarded state alone
-    /// (debug builds and loom).
+    /// Asserts invariants 1, 2 and 6 (debug builds and loom). Runs at the end of
+    /// every locked section.
     #[cfg(any(debug_assertions, gosync_loom))]
     fn check(&self, cap: Option<usize>) {
         let len = self.ring.len();
@@ -136,12 +136,36 @@ impl<T> Inner<T> {
             );
         }
         if self.closed {
-            // Invariant 6: nothing new is enqueued after close, and close drained
-            // both queues (stale waiters included).
+            // 6: close drained both queues (stale waiters included) and nothing is
+            // enqueued after it.
             assert!(
                 self.sendq.is_empty() && self.recvq.is_empty(),
                 "bug: waiters linked on a closed channel"
             );
+            return;
+        }
+        // SAFETY: `check` runs inside a locked section.
+        let (s, r) = unsafe { (self.sendq.first_claimable(), self.recvq.first_claimable()) };
+        // 1: a claimable sender and a claimable receiver never wait together, unless
+        //    both are cases of one select (it never completes against itself).
+        if let (Some(s), Some(r)) = (s, r) {
+            assert!(
+                std::ptr::eq(s, r),
+                "bug: a claimable sender and receiver wait together"
+            );
+        }
+        // 2: values buffered ⇒ no claimable receiver; room ⇒ no claimable sender.
+        assert!(
+            len == 0 || r.is_none(),
+            "bug: a receiver waits while {len} values are buffered"
+        );
+        if let Some(c) = cap {
+            assert!(
+                len == c || c == 0 || s.is_none(),
+                "bug: a sender waits while the buffer has room"
+            );
+        } else {
+            assert!(s.is_none(), "bug: a sender waits on an unbounded channel");
         }
     }
 
@@ -532,11 +556,9 @@ impl<T> Hchan<T> {
         match unsafe { w.take() } {
             Some(v) => Ok(v),
             None => {
-                // SAFETY: as above.
-                debug_assert!(
-                    unsafe { w.is_closed() },
-                    "bug: receiver woken without a value"
-                );
+                // SAFETY: the context is final: the waiter is ours again.
+                let closed = unsafe { w.is_closed() };
+                debug_assert!(closed, "bug: receiver woken without a value");
                 Err(RecvTimeoutError::Closed)
             }
         }

@@ -20,7 +20,11 @@ const LOCKED: u8 = 1;
 const PARKED: u8 = 2;
 
 /// How many spin rounds (exponential, crossbeam-utils `Backoff::spin`) before parking.
+#[cfg(not(gosync_loom))]
 const SPIN_ROUNDS: u32 = 6;
+/// Under loom one round is enough to explore "spun, then parked".
+#[cfg(gosync_loom)]
+const SPIN_ROUNDS: u32 = 1;
 
 /// A raw mutual-exclusion lock with no data and no guard: lock and unlock are separate
 /// calls, so that a select can hold the locks of several channels at once.
