@@ -365,11 +365,13 @@ fn timed_recv(r: Result<V, RecvTimeoutError>) -> Result<u32, bool> {
     }
 }
 
-/// Proptest's defaults (256 cases, or `PROPTEST_CASES`), far fewer under Miri.
+/// Proptest's defaults (256 cases, or `PROPTEST_CASES`); far fewer under Miri.
 fn config() -> ProptestConfig {
     let mut c = ProptestConfig::default();
     if cfg!(miri) {
         c.cases = c.cases.min(8);
+        // Miri's isolation forbids the file system (the regressions file).
+        c.failure_persistence = None;
     }
     c
 }

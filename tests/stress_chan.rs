@@ -442,6 +442,8 @@ fn close_and_receiver_drops() {
 #[test]
 fn timeouts_race_with_hand_off() {
     let n = if MIRI { 10 } else { 3000 };
+    // Miri's clock runs fast against its slow threads: give peers longer to meet.
+    const MAX_WAIT_NS: u64 = if MIRI { 20_000_000 } else { 20_000 };
     for cap in [Some(0), Some(1)] {
         let ledger = Ledger::new(n);
         {
@@ -452,7 +454,7 @@ fn timeouts_race_with_hand_off() {
                     for id in 0..n {
                         let mut v = Tracked::new(&ledger, id, 0, id);
                         loop {
-                            let d = Duration::from_nanos(rng.below(20_000));
+                            let d = Duration::from_nanos(rng.below(MAX_WAIT_NS));
                             match tx.send_timeout(v, d) {
                                 Ok(()) => break,
                                 Err(SendTimeoutError::Timeout(back)) => v = back,
@@ -466,7 +468,7 @@ fn timeouts_race_with_hand_off() {
                     let mut rng = Rng::new(2);
                     let mut next = 0;
                     loop {
-                        let d = Duration::from_nanos(rng.below(20_000));
+                        let d = Duration::from_nanos(rng.below(MAX_WAIT_NS));
                         match rx.recv_timeout(d) {
                             Ok(v) => {
                                 assert_eq!(v.id, next, "out of order");
