@@ -652,6 +652,40 @@ fn waiting_counts() {
     }
 }
 
+/// Parked receivers are served in arrival order, and so are parked senders (after
+/// the values already buffered).
+#[test]
+fn parked_peers_served_in_arrival_order() {
+    const K: usize = 4;
+    for cap in CAPS {
+        let (tx, rx) = make::<usize>(cap);
+        thread::scope(|s| {
+            let rs: Vec<_> = (0..K)
+                .map(|k| {
+                    let r = s.spawn(|| rx.recv());
+                    wait_until(|| tx.waiting_receivers() == k + 1);
+                    r
+                })
+                .collect();
+            (0..K).for_each(|i| tx.send(i).unwrap());
+            for (k, r) in rs.into_iter().enumerate() {
+                assert_eq!(r.join().unwrap(), Ok(k), "cap {cap:?}: receiver {k}");
+            }
+        });
+        let Some(c) = cap else { continue };
+        (0..c).for_each(|i| tx.send(i).unwrap());
+        thread::scope(|s| {
+            for k in 0..K {
+                let tx = &tx;
+                s.spawn(move || tx.send(c + k).unwrap());
+                wait_until(|| rx.waiting_senders() == k + 1);
+            }
+            let got: Vec<usize> = (0..c + K).map(|_| rx.recv().unwrap()).collect();
+            assert_eq!(got, (0..c + K).collect::<Vec<_>>(), "cap {c}");
+        });
+    }
+}
+
 // ----- iteration -----
 
 #[test]
