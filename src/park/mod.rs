@@ -11,7 +11,7 @@
 pub(crate) mod lock;
 pub(crate) mod table;
 
-use crate::facade::{thread, AtomicUsize, Backoff, Ordering, UnsafeCell};
+use crate::facade::{thread, AtomicUsize, Ordering, SpinWait, UnsafeCell};
 use std::fmt;
 use std::time::Instant;
 
@@ -38,6 +38,11 @@ pub(crate) const SELECTED: usize = 3;
 /// Flag in the raw state word: the owner is parked (or about to park) and must be
 /// woken through its thread handle. Never visible through [`Context::state`].
 const SLEEPING: usize = 1 << (usize::BITS - 1);
+
+/// Spin rounds (1, 2, 4, … pauses) before a blocked operation starts yielding.
+const WAIT_SPINS: u32 = 4;
+/// Yields before a blocked operation parks.
+const WAIT_YIELDS: u32 = 32;
 
 /// When a blocking operation gives up.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -209,7 +214,7 @@ impl Context {
     /// then stores the thread handle, sets `SLEEPING` and parks. Spurious and stale
     /// unparks only cause another loop.
     pub(crate) fn wait(&self, deadline: Option<std::time::Instant>) -> usize {
-        let backoff = Backoff::new();
+        let mut spin = SpinWait::new(WAIT_SPINS, WAIT_YIELDS);
         loop {
             let raw = self.state.load(Ordering::Acquire);
             let s = raw & !SLEEPING;
@@ -223,7 +228,7 @@ impl Context {
                 if raw & SLEEPING != 0 {
                     thread::park();
                 } else {
-                    backoff.snooze();
+                    thread::yield_now();
                 }
                 continue;
             }
@@ -236,8 +241,7 @@ impl Context {
                     continue;
                 }
             }
-            if !backoff.is_completed() {
-                backoff.snooze();
+            if raw & SLEEPING == 0 && spin.spin() {
                 continue;
             }
             if raw & SLEEPING == 0 {
