@@ -624,9 +624,9 @@ fn close_wakeups_seen_open(senders: bool, cap: usize, parked: usize, rounds: usi
 }
 
 /// A receiver that `recv` reported closed must then see `is_closed()` and get
-/// `TryRecvError::Closed` from `try_recv` (closing is permanent). Pins a bug: the
-/// closer completes the parked waiters before it publishes the closed flag, so a
-/// woken receiver still spinning in its wait can run ahead of the flag.
+/// `TryRecvError::Closed` from `try_recv` (closing is permanent). Regression test: the
+/// closer once completed the parked waiters before it published the closed flag, so a
+/// woken receiver still spinning in its wait could run ahead of the flag.
 #[test]
 fn receiver_failed_by_close_sees_it_closed() {
     let rounds = if MIRI { 5 } else { 1000 };
@@ -690,9 +690,10 @@ fn hand_off_wakeups_seen_stale(senders: bool, rounds: usize) -> usize {
 }
 
 /// After its operation returned, a thread is no longer waiting: `waiting_receivers()`
-/// must not count it, and `len()` must include what the hand-off did. Pins a bug: the
-/// peer completes the waiter before it refreshes the published counts, so a woken
-/// thread still spinning in its wait can read the counts of before the hand-off.
+/// must not count it, and `len()` must include what the hand-off did. Regression
+/// test: the peer once completed the waiter before it refreshed the published counts,
+/// so a woken thread still spinning in its wait could read the counts of before the
+/// hand-off.
 #[test]
 fn woken_receiver_sees_fresh_counts() {
     let rounds = if MIRI { 5 } else { 3000 };
