@@ -193,8 +193,9 @@ fn sender_parks_first(
 
 #[test]
 fn blocking_handoffs_allocate_nothing() {
-    // Hand-offs are slow (a park and an unpark each): fewer of them.
-    let rounds = OPS / 5;
+    // Forced hand-offs are slow (a park and an unpark each, and a busy machine may
+    // give each wait a whole time slice): fewer of them.
+    let rounds = OPS / 25;
     for cap in [0, 1, 4] {
         let (tx, rx) = gosync::bounded::<u64>(cap);
         receiver_parks_first(&tx, &rx, WARMUP);
@@ -238,4 +239,136 @@ fn unforced_rendezvous_traffic_allocates_nothing() {
     };
     run(WARMUP);
     assert_eq!(run(OPS), (0, 0), "allocations by (sender, receiver)");
+}
+
+/// A `select!` receiving over the first `k` (1 to 4) of `rxs`; returns the value.
+fn select_recv(rxs: &[gosync::Receiver<u64>], k: usize) -> u64 {
+    let r = match k {
+        1 => gosync::select! { recv(rxs[0]) -> m => m },
+        2 => gosync::select! { recv(rxs[0]) -> m => m, recv(rxs[1]) -> m => m },
+        3 => gosync::select! {
+            recv(rxs[0]) -> m => m,
+            recv(rxs[1]) -> m => m,
+            recv(rxs[2]) -> m => m,
+        },
+        _ => gosync::select! {
+            recv(rxs[0]) -> m => m,
+            recv(rxs[1]) -> m => m,
+            recv(rxs[2]) -> m => m,
+            recv(rxs[3]) -> m => m,
+        },
+    };
+    r.unwrap()
+}
+
+/// A `select!` sending `v` over the first `k` (1 to 4) of `txs`.
+fn select_send(txs: &[gosync::Sender<u64>], k: usize, v: u64) {
+    let r = match k {
+        1 => gosync::select! { send(txs[0], v) -> r => r },
+        2 => gosync::select! { send(txs[0], v) -> r => r, send(txs[1], v) -> r => r },
+        3 => gosync::select! {
+            send(txs[0], v) -> r => r,
+            send(txs[1], v) -> r => r,
+            send(txs[2], v) -> r => r,
+        },
+        _ => gosync::select! {
+            send(txs[0], v) -> r => r,
+            send(txs[1], v) -> r => r,
+            send(txs[2], v) -> r => r,
+            send(txs[3], v) -> r => r,
+        },
+    };
+    r.unwrap()
+}
+
+fn channels(cap: usize) -> (Vec<gosync::Sender<u64>>, Vec<gosync::Receiver<u64>>) {
+    (0..4).map(|_| gosync::bounded(cap)).unzip()
+}
+
+#[test]
+fn ready_selects_allocate_nothing() {
+    // Selects that find a case ready at once: sends into room, receives of buffered
+    // values, a default, and a mixed select of both kinds.
+    let (txs, rxs) = channels(4);
+    let round = |k: usize, i: u64| {
+        select_send(&txs, k, i);
+        assert_eq!(select_recv(&rxs, k), i);
+        let nothing = gosync::select! {
+            recv(rxs[0]) -> _ => false,
+            recv(rxs[1]) -> _ => false,
+            default => true,
+        };
+        assert!(nothing);
+        let sent = gosync::select! {
+            send(txs[2], i) -> r => r.is_ok(),
+            recv(rxs[3]) -> _ => false,
+        };
+        assert!(sent);
+        assert_eq!(rxs[2].try_recv(), Ok(i));
+    };
+    for k in 1..=4 {
+        for i in 0..WARMUP as u64 {
+            round(k, i);
+        }
+        let n = allocs_during(|| {
+            for i in 0..OPS as u64 {
+                round(k, i);
+            }
+        });
+        assert_eq!(
+            n, 0,
+            "{k} cases: {n} allocations in {OPS} rounds of ready selects"
+        );
+    }
+}
+
+/// `rounds` selects over `k` channels that park before a peer completes them: the
+/// receiving select parks on all `k`, then the sender sends on one of them; then the
+/// sending select parks on all `k`, then the receiver takes from one of them.
+fn parked_selects(
+    txs: &[gosync::Sender<u64>],
+    rxs: &[gosync::Receiver<u64>],
+    k: usize,
+    rounds: usize,
+) -> (usize, usize) {
+    thread::scope(|s| {
+        let selecting = s.spawn(|| {
+            allocs_during(|| {
+                for i in 0..rounds as u64 {
+                    assert_eq!(select_recv(rxs, k), i);
+                    select_send(txs, k, i);
+                }
+            })
+        });
+        let peer = allocs_during(|| {
+            for i in 0..rounds as u64 {
+                let c = i as usize % k;
+                while txs[c].waiting_receivers() == 0 {
+                    thread::yield_now();
+                }
+                txs[c].send(i).unwrap();
+                while rxs[c].waiting_senders() == 0 {
+                    thread::yield_now();
+                }
+                assert_eq!(rxs[c].recv(), Ok(i));
+            }
+        });
+        (selecting.join().unwrap(), peer)
+    })
+}
+
+#[test]
+fn parked_selects_allocate_nothing() {
+    let rounds = OPS / 25; // as in `blocking_handoffs_allocate_nothing`
+    for k in 1..=4 {
+        // Rendezvous channels: nothing is ever ready without a parked peer.
+        let (txs, rxs) = channels(0);
+        parked_selects(&txs, &rxs, k, WARMUP);
+        let (sel, peer) = parked_selects(&txs, &rxs, k, rounds);
+        assert_eq!(
+            (sel, peer),
+            (0, 0),
+            "{k} cases: allocations by (select thread, peer) in {rounds} parked selects"
+        );
+    }
 }

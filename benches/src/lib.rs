@@ -378,10 +378,19 @@ mod tests {
         ids.sort();
         ids.dedup();
         assert_eq!(ids.len(), n, "duplicate cell ids");
-        // gosync and at least one peer on every matrix workload except the select
-        // cells, which wait for gosync's select.
-        for c in cells.iter().filter(|c| c.suite == "matrix") {
-            assert!(Cap::ALL.iter().any(|cap| cap.label() == c.cap));
+        // gosync and at least one peer on every workload.
+        for c in &cells {
+            let peers = cells
+                .iter()
+                .filter(|d| (d.case, d.cap) == (c.case, c.cap))
+                .map(|d| d.contender)
+                .collect::<Vec<_>>();
+            assert!(peers.contains(&"gosync"), "{}: no gosync", c.id());
+            assert!(peers.len() >= 2, "{}: no peer", c.id());
+            assert_eq!(c.messages % c.unit, 0, "{}", c.id());
+            if c.suite == "matrix" {
+                assert!(Cap::ALL.iter().any(|cap| cap.label() == c.cap));
+            }
         }
     }
 }

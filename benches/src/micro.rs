@@ -132,6 +132,33 @@ pub const SELECT_TIMER_CAP: usize = 128;
 /// A timer that never fires during a benchmark.
 pub const NEVER_FIRES: Duration = Duration::from_secs(3600);
 
+/// `select_timer` with gosync's `select!` and `after`.
+pub fn select_timer_gosync(n: usize) -> Duration {
+    let (tx, rx) = gosync::bounded::<u64>(SELECT_TIMER_CAP);
+    let (t1, t2) = (
+        gosync::chan::after(NEVER_FIRES),
+        gosync::chan::after(NEVER_FIRES),
+    );
+    run_threads(vec![
+        Box::new(move || {
+            for i in 0..n as u64 {
+                gosync::select! {
+                    send(tx, i) -> r => r.expect("gosync: send on a closed channel"),
+                    recv(t1) -> _ => unreachable!("the timer fired"),
+                }
+            }
+        }),
+        Box::new(move || {
+            for _ in 0..n {
+                gosync::select! {
+                    recv(rx) -> m => { black_box(m.expect("gosync: recv on a closed channel")); },
+                    recv(t2) -> _ => unreachable!("the timer fired"),
+                }
+            }
+        }),
+    ])
+}
+
 /// `select_timer` with crossbeam-channel's `select!` and `after`.
 pub fn select_timer_crossbeam(n: usize) -> Duration {
     let (tx, rx) = crossbeam_channel::bounded::<u64>(SELECT_TIMER_CAP);
@@ -197,12 +224,20 @@ macro_rules! add_contender {
         }));
     }};
     ($cells:expr, $name:literal, $new:expr, $new_unit:expr) => {{
-        $cells.push(cell("try_recv_empty", "0", $name, (MSGS_NONBLOCKING, 1), |n| {
-            try_recv_empty(n, $new(Some(0)))
-        }));
-        $cells.push(cell("try_recv_closed", "0", $name, (MSGS_NONBLOCKING, 1), |n| {
-            try_recv_closed(n, $new(Some(0)))
-        }));
+        $cells.push(cell(
+            "try_recv_empty",
+            "0",
+            $name,
+            (MSGS_NONBLOCKING, 1),
+            |n| try_recv_empty(n, $new(Some(0))),
+        ));
+        $cells.push(cell(
+            "try_recv_closed",
+            "0",
+            $name,
+            (MSGS_NONBLOCKING, 1),
+            |n| try_recv_closed(n, $new(Some(0))),
+        ));
         $cells.push(cell(
             "uncontended",
             "100",
@@ -235,9 +270,15 @@ pub(crate) fn add_all(cells: &mut Vec<Cell>) {
     cells.push(cell(
         "select_timer",
         "128",
+        "gosync",
+        (MSGS_BLOCKING, 1),
+        select_timer_gosync,
+    ));
+    cells.push(cell(
+        "select_timer",
+        "128",
         "crossbeam",
         (MSGS_BLOCKING, 1),
         select_timer_crossbeam,
     ));
-    // gosync's select_timer cell joins once `gosync::select!` and `gosync::chan::after` exist.
 }

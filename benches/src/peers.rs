@@ -254,6 +254,26 @@ pub fn kanal_new<T>(cap: Option<usize>) -> (kanal::Sender<T>, kanal::Receiver<T>
     cap.map_or_else(kanal::unbounded, kanal::bounded)
 }
 
+fn gosync_select_send(txs: &[gosync::Sender<u64>], v: u64) {
+    let r = gosync::select! {
+        send(txs[0], v) -> r => r,
+        send(txs[1], v) -> r => r,
+        send(txs[2], v) -> r => r,
+        send(txs[3], v) -> r => r,
+    };
+    r.expect("gosync: select send on a closed channel");
+}
+
+fn gosync_select_recv(rxs: &[gosync::Receiver<u64>]) -> u64 {
+    let r = gosync::select! {
+        recv(rxs[0]) -> r => r,
+        recv(rxs[1]) -> r => r,
+        recv(rxs[2]) -> r => r,
+        recv(rxs[3]) -> r => r,
+    };
+    r.expect("gosync: select recv on a closed channel")
+}
+
 fn crossbeam_select_send(txs: &[crossbeam_channel::Sender<u64>], v: u64) {
     let r = crossbeam_channel::select! {
         send(txs[0], v) -> r => r,
@@ -300,7 +320,13 @@ fn flume_select_recv(rxs: &[flume::Receiver<u64>]) -> u64 {
 pub(crate) fn add_all(cells: &mut Vec<Cell>) {
     add_basic(cells, "gosync", gosync::bounded, gosync::unbounded);
     add_mpmc(cells, "gosync", gosync_new);
-    // gosync's select cells join once `gosync::select!` exists.
+    add_select(
+        cells,
+        "gosync",
+        gosync_new,
+        Some(gosync_select_send),
+        gosync_select_recv,
+    );
 
     add_basic(
         cells,
