@@ -68,5 +68,10 @@ mod facade;
 mod park;
 
 pub mod chan;
+pub mod sync;
 
 pub use chan::{bounded, unbounded, Receiver, Sender};
+pub use sync::{
+    Cond, Mutex, MutexGuard, Once, OnceValue, Pool, Pooled, RwMutex, RwMutexReadGuard,
+    RwMutexWriteGuard, WaitGroup,
+};

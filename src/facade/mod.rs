@@ -10,21 +10,38 @@
 use std::time::Instant;
 
 #[cfg(not(gosync_loom))]
-pub(crate) use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU8, AtomicUsize, Ordering};
+pub(crate) use std::sync::atomic::{
+    AtomicBool, AtomicU32, AtomicU64, AtomicU8, AtomicUsize, Ordering,
+};
 #[cfg(not(gosync_loom))]
 pub(crate) use std::sync::Arc;
 
 #[cfg(gosync_loom)]
-pub(crate) use loom::sync::atomic::{AtomicBool, AtomicU32, AtomicU8, AtomicUsize, Ordering};
+pub(crate) use loom::sync::atomic::{
+    AtomicBool, AtomicU32, AtomicU64, AtomicU8, AtomicUsize, Ordering,
+};
 #[cfg(gosync_loom)]
 pub(crate) use loom::sync::Arc;
+
+/// Defines a `const fn` on the normal build and a plain `fn` under loom, whose
+/// atomics and cells cannot be built in a constant context. Public constructors
+/// documented as `const fn` (e.g. `Mutex::new`) are written once through this macro.
+macro_rules! const_fn {
+    ($(#[$attr:meta])* $vis:vis fn $($rest:tt)*) => {
+        #[cfg(not(gosync_loom))]
+        $(#[$attr])* $vis const fn $($rest)*
+        #[cfg(gosync_loom)]
+        $(#[$attr])* $vis fn $($rest)*
+    };
+}
+pub(crate) use const_fn;
 
 /// Threads: a handle to wake, the current thread, parking.
 pub(crate) mod thread {
     #[cfg(gosync_loom)]
-    pub(crate) use loom::thread::{current, park, yield_now, Thread};
+    pub(crate) use loom::thread::{current, park, yield_now, Thread, ThreadId};
     #[cfg(not(gosync_loom))]
-    pub(crate) use std::thread::{current, park, yield_now, Thread};
+    pub(crate) use std::thread::{current, park, yield_now, Thread, ThreadId};
 
     use std::time::Instant;
 
