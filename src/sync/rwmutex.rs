@@ -602,7 +602,7 @@ impl<T: ?Sized> RwMutex<T> {
                         parked
                     };
                     self.state
-                        .store(woken.readers * ONE_READER | parked, Ordering::Release);
+                        .store((woken.readers * ONE_READER) | parked, Ordering::Release);
                     TOKEN_READERS_IN
                 } else if woken.writer == Some(PARK_WRITER_STARVING) {
                     self.state.store(WRITER | parked, Ordering::Release);
@@ -616,7 +616,7 @@ impl<T: ?Sized> RwMutex<T> {
     }
 }
 
-impl<T: ?Sized + Default> Default for RwMutex<T> {
+impl<T: Default> Default for RwMutex<T> {
     /// An `RwMutex` holding `T::default()`.
     ///
     /// ```
