@@ -14,7 +14,7 @@
 //!
 //! `get` looks in its own shard, then the overflow, then steals from the other
 //! shards, and only then calls `new`. `put` fills its own shard, then the overflow,
-//! and otherwise drops the value.
+//! then an empty slot of another shard, and otherwise drops the value.
 //!
 //! # The idle bound
 //!
@@ -29,6 +29,7 @@ use std::mem::ManuallyDrop;
 use std::ops::{Deref, DerefMut};
 
 /// The most shards a pool spreads over.
+#[cfg(not(gosync_loom))]
 const MAX_SHARDS: usize = 64;
 
 /// One thread-affine slot holding at most one idle value.
@@ -354,6 +355,15 @@ impl<T: Send> Pool<T> {
                 overflow.push(v);
                 self.overflow_len.store(overflow.len(), Ordering::Relaxed);
                 return;
+            }
+        }
+        // The overflow is full: use an empty slot of another thread's shard, so that
+        // the pool can hold `max_idle` values even when one thread puts them all.
+        let mut v = v;
+        for shard in self.shards.iter() {
+            match shard.try_put(v) {
+                Ok(()) => return,
+                Err(back) => v = back,
             }
         }
         // Full: drop it (outside the lock, which was released above).
