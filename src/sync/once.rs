@@ -78,21 +78,6 @@ unsafe impl Sync for Once {}
 // SAFETY: a `Once` owns nothing thread-bound (a thread id is plain data).
 unsafe impl Send for Once {}
 
-/// Completes the `Once` when dropped: after `f` returns, and also while unwinding out
-/// of a panicking `f` (no poisoning).
-struct Completer<'a>(&'a Once);
-
-impl Drop for Completer<'_> {
-    fn drop(&mut self) {
-        // ORDERING: Release pairs with the Acquire load of every later caller: what
-        // `f` did is visible once they see COMPLETE.
-        let prev = self.0.state.swap(COMPLETE, Ordering::Release);
-        if prev & PARKED != 0 {
-            table::unpark_all(self.0.key(), 0);
-        }
-    }
-}
-
 impl Once {
     const_fn! {
         /// A new `Once` that has not run. `const`, so it can initialise a `static`.
@@ -232,9 +217,19 @@ impl Once {
             .with_mut(|p| unsafe { *p = Some(thread::current().id()) });
         // ORDERING: Release publishes `runner` to callers that see OWNER.
         self.state.fetch_or(OWNER, Ordering::Release);
-        let completer = Completer(self);
-        f();
-        drop(completer);
+        // A panicking `f` still completes the `Once` (no poisoning). The panic is
+        // caught and resumed rather than completing from a drop guard, so that the
+        // wake-up below never runs during unwinding.
+        let result = panic::catch_unwind(AssertUnwindSafe(f));
+        // ORDERING: Release pairs with the Acquire load of every later caller: what
+        // `f` did is visible once they see COMPLETE.
+        let prev = self.state.swap(COMPLETE, Ordering::Release);
+        if prev & PARKED != 0 {
+            table::unpark_all(self.key(), 0);
+        }
+        if let Err(payload) = result {
+            panic::resume_unwind(payload);
+        }
     }
 }
 

@@ -587,9 +587,11 @@ impl<T: ?Sized> RwMutex<T> {
                 }
             },
             |woken, res| {
-                // We hold WRITER with no reader inside and nobody parked on the drain
-                // key, so the only concurrent change is a parker's CAS adding PARKED,
-                // which is already set: a plain store loses nothing.
+                // We hold WRITER with no reader inside, so the new state does not
+                // depend on the old one, except for a stale WRITER_PARKED (left by a
+                // last reader whose wake-up found us already gone), which is to be
+                // dropped. Still a swap, not a store: a parker's CAS or that stale
+                // clear may race with it, and an RMW keeps one total order with them.
                 let parked = if res.have_more { PARKED } else { 0 };
                 // ORDERING: Release, as in `write_unlock`.
                 if woken.readers > 0 {
@@ -602,13 +604,13 @@ impl<T: ?Sized> RwMutex<T> {
                         parked
                     };
                     self.state
-                        .store((woken.readers * ONE_READER) | parked, Ordering::Release);
+                        .swap((woken.readers * ONE_READER) | parked, Ordering::Release);
                     TOKEN_READERS_IN
                 } else if woken.writer == Some(PARK_WRITER_STARVING) {
-                    self.state.store(WRITER | parked, Ordering::Release);
+                    self.state.swap(WRITER | parked, Ordering::Release);
                     TOKEN_WRITER_HANDOFF
                 } else {
-                    self.state.store(parked, Ordering::Release);
+                    self.state.swap(parked, Ordering::Release);
                     TOKEN_RETRY
                 }
             },
