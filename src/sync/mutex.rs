@@ -45,8 +45,10 @@ const TOKEN_RETRY: usize = 0;
 /// Unpark token: the lock was handed over; the woken thread holds it.
 const TOKEN_HANDOFF: usize = 1;
 
-/// How many spin rounds (exponential, crossbeam-utils `Backoff::spin`) before parking.
-const SPIN_ROUNDS: u32 = 6;
+/// How many spin rounds (exponential, crossbeam-utils `Backoff::spin`) before
+/// parking. None under loom: spinning there only multiplies the interleavings, and
+/// going straight to park lets the models reach the wake-up and hand-off paths.
+const SPIN_ROUNDS: u32 = if cfg!(gosync_loom) { 0 } else { 6 };
 
 /// A mutual-exclusion lock around a value of type `T`: Go's `sync.Mutex`, with the
 /// data inside it as in Rust.

@@ -59,7 +59,10 @@ const TOKEN_RETRY: usize = 1;
 /// A writer: `WRITER` is yours, and no reader is inside.
 const TOKEN_WRITER_HANDOFF: usize = 2;
 
-const SPIN_ROUNDS: u32 = 6;
+/// How many spin rounds (exponential, crossbeam-utils `Backoff::spin`) before
+/// parking. None under loom: spinning there only multiplies the interleavings, and
+/// going straight to park lets the models reach the wake-up and hand-off paths.
+const SPIN_ROUNDS: u32 = if cfg!(gosync_loom) { 0 } else { 6 };
 
 /// A reader-writer lock around a value of type `T`: Go's `sync.RWMutex`.
 ///
