@@ -352,32 +352,38 @@ impl<T: ?Sized> Mutex<T> {
     #[cold]
     fn unlock_slow(&self) {
         table::unpark_one(self.key(), |res| {
-            let mut token = TOKEN_RETRY;
             // Under the bucket lock, so no parker can validate concurrently; other
-            // threads may still add PARKED or STARVING by CAS, hence the update loop.
-            // ORDERING: Release, as in `unlock_raw`; a handed-over lock is published
-            // to the woken thread by the table's Release store of the token.
-            let _ = self
-                .state
-                .fetch_update(Ordering::Release, Ordering::Relaxed, |s| {
-                    if res.unparked == 0 {
-                        // Whoever set PARKED has not queued yet; its validate will
-                        // fail and it will retry.
-                        token = TOKEN_RETRY;
-                        Some(0)
-                    } else if s & STARVING != 0 {
-                        token = TOKEN_HANDOFF;
-                        Some(if res.have_more {
-                            LOCKED | PARKED | STARVING
-                        } else {
-                            LOCKED
-                        })
+            // threads may still add PARKED or STARVING by CAS, hence the CAS loop.
+            let mut state = self.state.load(Ordering::Relaxed);
+            loop {
+                let (next, token) = if res.unparked == 0 {
+                    // Whoever set PARKED has not queued yet; its validate will fail
+                    // and it will retry.
+                    (0, TOKEN_RETRY)
+                } else if state & STARVING != 0 {
+                    // Hand over: LOCKED stays set, so nobody can barge in between.
+                    let next = if res.have_more {
+                        LOCKED | PARKED | STARVING
                     } else {
-                        token = TOKEN_RETRY;
-                        Some(if res.have_more { PARKED } else { 0 })
-                    }
-                });
-            token
+                        LOCKED
+                    };
+                    (next, TOKEN_HANDOFF)
+                } else {
+                    (if res.have_more { PARKED } else { 0 }, TOKEN_RETRY)
+                };
+                // ORDERING: Release, as in `unlock_raw`; a handed-over lock is
+                // published to the woken thread by the table's Release store of the
+                // token.
+                match self.state.compare_exchange_weak(
+                    state,
+                    next,
+                    Ordering::Release,
+                    Ordering::Relaxed,
+                ) {
+                    Ok(_) => return token,
+                    Err(s) => state = s,
+                }
+            }
         });
     }
 }
