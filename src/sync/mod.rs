@@ -97,6 +97,15 @@ pub use pool::{Pool, Pooled};
 pub use rwmutex::{RwMutex, RwMutexReadGuard, RwMutexWriteGuard};
 pub use waitgroup::WaitGroup;
 
+/// Spends one step of a lock waiter's spin-then-yield budget; `false` once spent
+/// (then park). Never spins under loom, where a spin only multiplies the
+/// interleavings and would let the models skip the park / wake-up / hand-off paths
+/// they are there to check.
+#[inline]
+fn spin(budget: &mut crate::facade::SpinWait) -> bool {
+    !cfg!(gosync_loom) && budget.spin()
+}
+
 /// How long a lock waiter may wait before the lock switches to hand-off (Go's
 /// `starvationThresholdNs`, 1 ms).
 const STARVATION_THRESHOLD: std::time::Duration = std::time::Duration::from_millis(1);

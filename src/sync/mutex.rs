@@ -29,7 +29,7 @@
 //! than the threshold.
 
 use super::STARVATION_THRESHOLD;
-use crate::facade::{const_fn, AtomicU8, Backoff, Ordering, UnsafeCell};
+use crate::facade::{const_fn, AtomicU8, Ordering, SpinWait, UnsafeCell};
 use crate::park::table::{self, ParkResult, Queueing};
 use std::fmt;
 use std::marker::PhantomData;
@@ -45,10 +45,13 @@ const TOKEN_RETRY: usize = 0;
 /// Unpark token: the lock was handed over; the woken thread holds it.
 const TOKEN_HANDOFF: usize = 1;
 
-/// How many spin rounds (exponential, crossbeam-utils `Backoff::spin`) before
-/// parking. None under loom: spinning there only multiplies the interleavings, and
-/// going straight to park lets the models reach the wake-up and hand-off paths.
-const SPIN_ROUNDS: u32 = if cfg!(gosync_loom) { 0 } else { 6 };
+/// Spin rounds (1, 2, 4, … pauses) before a contended waiter starts yielding
+/// (Go's `sync.Mutex` spins about as long, ~120 pauses, before it sleeps).
+const SPINS: u32 = 6;
+/// Yields before a contended waiter parks: when the threads outnumber the cores the
+/// holder may be waiting for our core, and its critical section is short. (None of
+/// this under loom: see `super::spin`.)
+const YIELDS: u32 = 4;
 
 /// A mutual-exclusion lock around a value of type `T`: Go's `sync.Mutex`, with the
 /// data inside it as in Rust.
@@ -266,8 +269,7 @@ impl<T: ?Sized> Mutex<T> {
 
     #[cold]
     fn lock_slow(&self) {
-        let backoff = Backoff::new();
-        let mut spins = 0;
+        let mut spin = SpinWait::new(SPINS, YIELDS);
         // When this thread first parked; `None` until it has to.
         let mut wait_start: Option<Instant> = None;
         let mut starving = false;
@@ -294,9 +296,7 @@ impl<T: ?Sized> Mutex<T> {
             // Spin a bounded number of rounds while nobody is parked: the holder is
             // usually out within a few hundred nanoseconds. Never in starvation mode
             // (STARVING implies PARKED): the lock goes to the queue, not to spinners.
-            if state & PARKED == 0 && spins < SPIN_ROUNDS {
-                spins += 1;
-                backoff.spin();
+            if state & PARKED == 0 && super::spin(&mut spin) {
                 state = self.state.load(Ordering::Relaxed);
                 continue;
             }
@@ -344,7 +344,7 @@ impl<T: ?Sized> Mutex<T> {
                 ParkResult::Invalid => {}
                 ParkResult::TimedOut => unreachable!("bug: untimed park timed out"),
             }
-            spins = 0;
+            spin.reset();
             state = self.state.load(Ordering::Relaxed);
         }
     }

@@ -31,7 +31,7 @@
 //! writer's unlock will serve whoever is parked.
 
 use super::STARVATION_THRESHOLD;
-use crate::facade::{const_fn, AtomicUsize, Backoff, Ordering, UnsafeCell};
+use crate::facade::{const_fn, AtomicUsize, Ordering, SpinWait, UnsafeCell};
 use crate::park::table::{self, FilterOp, ParkResult, Queueing};
 use std::fmt;
 use std::marker::PhantomData;
@@ -59,10 +59,13 @@ const TOKEN_RETRY: usize = 1;
 /// A writer: `WRITER` is yours, and no reader is inside.
 const TOKEN_WRITER_HANDOFF: usize = 2;
 
-/// How many spin rounds (exponential, crossbeam-utils `Backoff::spin`) before
-/// parking. None under loom: spinning there only multiplies the interleavings, and
-/// going straight to park lets the models reach the wake-up and hand-off paths.
-const SPIN_ROUNDS: u32 = if cfg!(gosync_loom) { 0 } else { 6 };
+/// Spin rounds (1, 2, 4, … pauses) before a contended waiter starts yielding
+/// (Go's `sync.Mutex` spins about as long, ~120 pauses, before it sleeps).
+const SPINS: u32 = 6;
+/// Yields before a contended waiter parks: when the threads outnumber the cores the
+/// holder may be waiting for our core, and its critical section is short. (None of
+/// this under loom: see `super::spin`.)
+const YIELDS: u32 = 4;
 
 /// A reader-writer lock around a value of type `T`: Go's `sync.RWMutex`.
 ///
@@ -361,8 +364,7 @@ impl<T: ?Sized> RwMutex<T> {
 
     #[cold]
     fn read_slow(&self) {
-        let backoff = Backoff::new();
-        let mut spins = 0;
+        let mut spin = SpinWait::new(SPINS, YIELDS);
         let mut state = self.state.load(Ordering::Relaxed);
         loop {
             if state & (WRITER | PARKED) == 0 {
@@ -385,9 +387,7 @@ impl<T: ?Sized> RwMutex<T> {
                 }
             }
             // A writer holds it and nobody queues yet: it may be out soon.
-            if state & PARKED == 0 && spins < SPIN_ROUNDS {
-                spins += 1;
-                backoff.spin();
+            if state & PARKED == 0 && super::spin(&mut spin) {
                 state = self.state.load(Ordering::Relaxed);
                 continue;
             }
@@ -414,15 +414,14 @@ impl<T: ?Sized> RwMutex<T> {
                 // table's token hand-off (Release/Acquire) order its writes first.
                 return;
             }
-            spins = 0;
+            spin.reset();
             state = self.state.load(Ordering::Relaxed);
         }
     }
 
     #[cold]
     fn write_slow(&self) {
-        let backoff = Backoff::new();
-        let mut spins = 0;
+        let mut spin = SpinWait::new(SPINS, YIELDS);
         let mut wait_start: Option<Instant> = None;
         let mut starving = false;
         let mut queueing = Queueing::Back;
@@ -448,9 +447,7 @@ impl<T: ?Sized> RwMutex<T> {
                     }
                 }
             }
-            if state & PARKED == 0 && spins < SPIN_ROUNDS {
-                spins += 1;
-                backoff.spin();
+            if state & PARKED == 0 && super::spin(&mut spin) {
                 state = self.state.load(Ordering::Relaxed);
                 continue;
             }
@@ -491,15 +488,14 @@ impl<T: ?Sized> RwMutex<T> {
                 ParkResult::Invalid => {}
                 ParkResult::TimedOut => unreachable!("bug: untimed park timed out"),
             }
-            spins = 0;
+            spin.reset();
             state = self.state.load(Ordering::Relaxed);
         }
     }
 
     /// With `WRITER` claimed, waits until the readers inside have left.
     fn wait_for_readers(&self) {
-        let backoff = Backoff::new();
-        let mut spins = 0;
+        let mut spin = SpinWait::new(SPINS, YIELDS);
         // ORDERING: Acquire pairs with the readers' Release decrements, so their reads
         // of the data happen before our writes.
         let mut state = self.state.load(Ordering::Acquire);
@@ -507,9 +503,7 @@ impl<T: ?Sized> RwMutex<T> {
             if state & READERS_MASK == 0 {
                 return;
             }
-            if spins < SPIN_ROUNDS {
-                spins += 1;
-                backoff.spin();
+            if super::spin(&mut spin) {
                 state = self.state.load(Ordering::Acquire);
                 continue;
             }
