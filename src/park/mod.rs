@@ -7,9 +7,13 @@
 //! - [`table`]: an address-keyed wait table (Go's `sema.go`, parking_lot's parking
 //!   lot) for everything that parks on a word rather than on a waiter node.
 //! - [`lock::RawLock`]: the channel lock, a one-byte spin-then-park mutex on the table.
+//! - `waker::WakerSlot` (feature `async`): where a task leaves its `Waker`, so that a
+//!   [`Context`] can stand for a task as well as for a thread.
 
 pub(crate) mod lock;
 pub(crate) mod table;
+#[cfg(feature = "async")]
+pub(crate) mod waker;
 
 use crate::facade::{thread, AtomicUsize, Backoff, Ordering, UnsafeCell};
 use std::fmt;
@@ -64,17 +68,46 @@ impl Block {
     }
 }
 
-/// One blocked operation of one thread: the "selected" word and the wake handle.
+/// One blocked operation of one thread or task: the "selected" word and the wake
+/// handle.
 ///
-/// Lives on the blocked thread's stack for as long as any waiter pointing at it is
+/// A thread's context lives on its stack for as long as any waiter pointing at it is
 /// linked into a queue or claimed ([`Context::wait`] returns only on a final state).
+/// A task's context lives inside its pinned future, whose `Drop` unlinks its waiters
+/// and, if a peer claimed the context, waits for the final state before the memory
+/// goes.
+///
+/// The claimer's protocol is the same for both: CAS `WAITING` → `BUSY`, move the
+/// value, [`complete`](Context::complete) (which takes the wake handle while still
+/// `BUSY`, then publishes the final state and never touches the context again), and
+/// wake after unlocking. A task's poll registers its waker first and reads the state
+/// after (see [`Context::poll_state`]), so a claim is never missed: either the claimer
+/// takes the new waker, or the poll sees `BUSY` or final.
 pub(crate) struct Context {
     /// `WAITING`, `BUSY`, `ABORTED` or `SELECTED + case` (table above).
     state: AtomicUsize,
+    /// Whom to wake.
+    wake: Wake,
+}
+
+/// The wake handle of a [`Context`].
+enum Wake {
     /// The thread to wake. Owned by the waiting thread until a peer wins the claim;
     /// from then on owned by that peer, which takes it out before publishing the
     /// final state (after which the context may be gone).
-    thread: UnsafeCell<Option<thread::Thread>>,
+    Thread(UnsafeCell<Option<thread::Thread>>),
+    /// The task's waker: registered by the polling task at any time, taken by the
+    /// claimer before it publishes the final state.
+    #[cfg(feature = "async")]
+    Task(waker::WakerSlot),
+}
+
+/// What an [`Unparker`] wakes.
+#[derive(Debug)]
+enum Handle {
+    Thread(thread::Thread),
+    #[cfg(feature = "async")]
+    Task(std::task::Waker),
 }
 
 impl fmt::Debug for Context {
@@ -88,15 +121,18 @@ impl fmt::Debug for Context {
 /// Wakes a thread whose [`Context`] was completed; call it after unlocking.
 #[must_use = "a completed waiter must be woken"]
 #[derive(Debug)]
-pub(crate) struct Unparker(Option<thread::Thread>);
+pub(crate) struct Unparker(Option<Handle>);
 
 impl Unparker {
-    /// Wakes the thread (a no-op when the waiter was a thread that had nothing to
-    /// wake, e.g. already running).
+    /// Wakes the thread or task (a no-op when there is nothing to wake: a task whose
+    /// poll was registering its waker at that moment wakes itself).
     #[inline]
     pub(crate) fn unpark(self) {
-        if let Some(t) = self.0 {
-            t.unpark();
+        match self.0 {
+            Some(Handle::Thread(t)) => t.unpark(),
+            #[cfg(feature = "async")]
+            Some(Handle::Task(w)) => w.wake(),
+            None => {}
         }
     }
 }
@@ -106,7 +142,17 @@ impl Context {
     pub(crate) fn new() -> Self {
         Context {
             state: AtomicUsize::new(WAITING),
-            thread: UnsafeCell::new(Some(thread::current())),
+            wake: Wake::Thread(UnsafeCell::new(Some(thread::current()))),
+        }
+    }
+
+    /// A context for an async task: woken through the waker its polls register with
+    /// [`Context::poll_state`].
+    #[cfg(feature = "async")]
+    pub(crate) fn new_task() -> Self {
+        Context {
+            state: AtomicUsize::new(WAITING),
+            wake: Wake::Task(waker::WakerSlot::new()),
         }
     }
 
@@ -131,13 +177,54 @@ impl Context {
     /// not touch it (nor any waiter pointing at it) again.
     #[inline]
     pub(crate) unsafe fn complete(&self, case: usize) -> Unparker {
-        // SAFETY: winning the claim made this caller the only one that touches
-        // `thread` until the final state is published below.
-        let t = self.thread.with_mut(|p| unsafe { (*p).take() });
-        // ORDERING: Release pairs with the Acquire load in `wait`: the value written
-        // into the waiter's slot before this store is visible to the woken thread.
+        let h = match &self.wake {
+            // SAFETY: winning the claim made this caller the only one that touches
+            // `thread` until the final state is published below.
+            Wake::Thread(t) => t.with_mut(|p| unsafe { (*p).take() }).map(Handle::Thread),
+            // The waker is taken while still BUSY: after the store below the future
+            // that holds this context may be dropped at once.
+            #[cfg(feature = "async")]
+            Wake::Task(slot) => slot.take().map(Handle::Task),
+        };
+        // ORDERING: Release pairs with the Acquire load in `wait` / `poll_state`: the
+        // value written into the waiter's slot before this store is visible to the
+        // woken thread or task.
         self.state.store(SELECTED + case, Ordering::Release);
-        Unparker(t)
+        Unparker(h)
+    }
+
+    /// For the task that owns this context: registers `waker` for the claimer to take,
+    /// then returns the state read after registering.
+    ///
+    /// `WAITING`: nobody has claimed it yet, and whoever does will wake `waker` (or a
+    /// waker of the same task). `BUSY`: a claimer is inside its critical section; the
+    /// caller waits for it to finish (e.g. by taking the lock the claimer holds), then
+    /// reads [`Context::state`] again. Final: done.
+    #[cfg(feature = "async")]
+    pub(crate) fn poll_state(&self, waker: &std::task::Waker) -> usize {
+        match &self.wake {
+            Wake::Task(slot) => slot.register(waker),
+            Wake::Thread(_) => unreachable!("bug: poll_state on a thread's context"),
+        }
+        // ORDERING: Acquire pairs with the Release in `complete` (the value moved
+        // before it is visible). A claim that took the waker before our register is
+        // seen here: `register` synchronised with that take, which came after the
+        // claim's CAS.
+        self.state()
+    }
+
+    /// Makes a completed context reusable for the next operation of the same task
+    /// (a stream's next item, a sink's next value).
+    ///
+    /// # Safety
+    /// The caller owns the context, its state is final, and no waiter pointing at it
+    /// is linked: nobody else can reach it.
+    #[cfg(feature = "async")]
+    pub(crate) unsafe fn reset(&self) {
+        debug_assert!(self.state() >= ABORTED, "bug: reset of a live context");
+        // ORDERING: Relaxed: the next peer reaches the context only through a waiter
+        // linked under a channel lock, whose release publishes this store.
+        self.state.store(WAITING, Ordering::Relaxed);
     }
 
     /// The owner gives up: `WAITING` → `ABORTED`. Fails when a peer claimed first.
