@@ -171,3 +171,48 @@ mod tests {
         assert!(slot.take().is_none());
     }
 }
+
+#[cfg(all(test, gosync_loom))]
+mod loom_tests {
+    use super::*;
+    use loom::sync::atomic::AtomicUsize as LoomUsize;
+    use loom::sync::Arc;
+
+    /// Counts wakes (loom atomics, RMW only: see tests/loom_async.rs on loom#254).
+    struct Count(LoomUsize);
+    impl std::task::Wake for Count {
+        fn wake(self: std::sync::Arc<Self>) {
+            self.0.fetch_add(1, Ordering::AcqRel);
+        }
+    }
+
+    /// A take racing a register (with a new waker replacing an old one): the new
+    /// waker is woken — by the taker, or by the register itself when the take came
+    /// in the middle — unless the take got the old waker before the register began.
+    #[test]
+    fn waker_slot_take_races_register() {
+        loom::model(|| {
+            let slot = Arc::new(WakerSlot::new());
+            let old = std::sync::Arc::new(Count(LoomUsize::new(0)));
+            let new = std::sync::Arc::new(Count(LoomUsize::new(0)));
+            slot.register(&Waker::from(old.clone()));
+            let s2 = slot.clone();
+            let t = loom::thread::spawn(move || {
+                if let Some(w) = s2.take() {
+                    w.wake();
+                }
+            });
+            slot.register(&Waker::from(new.clone()));
+            t.join().unwrap();
+            let (o, n) = (old.0.load(Ordering::Acquire), new.0.load(Ordering::Acquire));
+            assert!(o <= 1 && n <= 1, "woken twice (old {o}, new {n})");
+            if n == 0 {
+                // The take came first and took the old waker: the new one stays
+                // registered for the next take.
+                assert_eq!(o, 1, "the take woke nobody");
+                let w = slot.take().expect("new waker registered");
+                assert!(w.will_wake(&Waker::from(new.clone())));
+            }
+        });
+    }
+}
