@@ -221,7 +221,8 @@ fn send_future_dropped_racing_receiver() {
         let rx2 = rx.clone(); // keeps the channel open whatever the thread does
         let t = thread::spawn(move || {
             // Under loom the timeout may fire at any point.
-            rx2.recv_timeout(std::time::Duration::from_secs(3600)).is_ok()
+            rx2.recv_timeout(std::time::Duration::from_secs(3600))
+                .is_ok()
         });
         let received = {
             let mut fut = Box::pin(tx.send_async(Counted(1, drops.clone())));

@@ -347,7 +347,9 @@ impl<T> Op<T> {
         // SAFETY: the context is final: the waiter is ours again.
         unsafe {
             if w.is_closed() {
-                let v = w.take().expect("bug: sender failed by close lost its value");
+                let v = w
+                    .take()
+                    .expect("bug: sender failed by close lost its value");
                 return Poll::Ready(Err(SendError(v)));
             }
             debug_assert!(w.take().is_none(), "bug: completed sender kept its value");
@@ -778,7 +780,10 @@ impl<T> futures_sink::Sink<T> for SendSink<'_, T> {
 impl<T> Drop for SendSink<'_, T> {
     fn drop(&mut self) {
         let chan = &self.tx.get().chan;
-        let unsent = self.op.get_if_allocated().and_then(|op| op.cancel_send(chan));
+        let unsent = self
+            .op
+            .get_if_allocated()
+            .and_then(|op| op.cancel_send(chan));
         drop(unsent);
     }
 }
@@ -786,7 +791,10 @@ impl<T> Drop for SendSink<'_, T> {
 impl<T> fmt::Debug for SendSink<'_, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SendSink")
-            .field("in_flight", &(self.pending.is_some() || self.op.phase() == Phase::Waiting))
+            .field(
+                "in_flight",
+                &(self.pending.is_some() || self.op.phase() == Phase::Waiting),
+            )
             .finish_non_exhaustive()
     }
 }

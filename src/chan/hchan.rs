@@ -303,7 +303,11 @@ impl<T> Hchan<T> {
                     // made if the buffer was over capacity (invariant 7).
                     let mut u = None;
                     let room = cap.map_or(true, |c| inner.ring.len() < c);
-                    let parked = if room { inner.sendq.claim_front() } else { None };
+                    let parked = if room {
+                        inner.sendq.claim_front()
+                    } else {
+                        None
+                    };
                     if let Some(w) = parked {
                         let sv = w.take().expect("bug: parked sender without a value");
                         inner.ring.push(sv);

@@ -143,13 +143,13 @@ impl WakerSlot {
 }
 
 #[cfg(all(test, not(gosync_loom)))]
+#[allow(clippy::disallowed_types)]
 mod tests {
     use super::*;
     use std::sync::atomic::{AtomicUsize as StdUsize, Ordering as O};
     use std::sync::Arc;
     use std::task::Wake;
 
-    #[allow(clippy::disallowed_types)]
     struct Count(StdUsize);
     impl Wake for Count {
         fn wake(self: Arc<Self>) {
@@ -158,7 +158,6 @@ mod tests {
     }
 
     #[test]
-    #[allow(clippy::disallowed_types)]
     fn register_then_take_wakes_latest() {
         let a = Arc::new(Count(StdUsize::new(0)));
         let b = Arc::new(Count(StdUsize::new(0)));
