@@ -289,6 +289,7 @@ impl<T> Mutex<T> {
 /// On std this is crossbeam-utils' `Backoff`. Under loom spinning only multiplies the
 /// states to explore, so the loom version gives up at once and the caller parks.
 #[cfg(not(gosync_loom))]
+#[allow(unused_imports)]
 pub(crate) use crossbeam_utils::Backoff;
 
 /// Spin-then-yield backoff for short waits before parking (loom version: gives up at
@@ -310,6 +311,62 @@ impl Backoff {
     }
     pub(crate) fn is_completed(&self) -> bool {
         true
+    }
+}
+
+/// A bounded spin-then-yield budget for waits that end in parking.
+///
+/// `spin()` first spins in rounds of doubling length (`spins` rounds: 1, 2, 4, …
+/// pause instructions), then yields the CPU (`yields` times), then reports the budget
+/// spent so the caller parks. Spinning wins when the peer is running on another core;
+/// yielding wins when the cores are busy (the peer may be waiting for our core); and
+/// parking bounds the CPU a long wait burns.
+#[derive(Debug)]
+pub(crate) struct SpinWait {
+    step: u32,
+    spins: u32,
+    yields: u32,
+}
+
+impl SpinWait {
+    #[inline]
+    pub(crate) fn new(spins: u32, yields: u32) -> Self {
+        SpinWait {
+            step: 0,
+            spins,
+            yields,
+        }
+    }
+
+    /// Spends one step of the budget; `false` once it is spent (then park).
+    #[inline]
+    pub(crate) fn spin(&mut self) -> bool {
+        #[cfg(gosync_loom)]
+        {
+            // Under loom spinning only multiplies the states to explore.
+            loom::thread::yield_now();
+            false
+        }
+        #[cfg(not(gosync_loom))]
+        {
+            if self.step < self.spins {
+                for _ in 0..1u32 << self.step {
+                    std::hint::spin_loop();
+                }
+            } else if self.step < self.spins + self.yields {
+                std::thread::yield_now();
+            } else {
+                return false;
+            }
+            self.step += 1;
+            true
+        }
+    }
+
+    /// Starts the budget over.
+    #[inline]
+    pub(crate) fn reset(&mut self) {
+        self.step = 0;
     }
 }
 
