@@ -82,25 +82,25 @@ macro_rules! contender {
 
 contender!(
     gosync_run,
-    |cap| gosync::chan::bounded::<usize>(cap),
+    gosync::chan::bounded::<usize>,
     |tx, v| tx.send_async(v).await.unwrap(),
     |rx| rx.recv_async().await.is_ok()
 );
 contender!(
     async_channel_run,
-    |cap| async_channel::bounded::<usize>(cap),
+    async_channel::bounded::<usize>,
     |tx, v| tx.send(v).await.unwrap(),
     |rx| rx.recv().await.is_ok()
 );
 contender!(
     flume_run,
-    |cap| flume::bounded::<usize>(cap),
+    flume::bounded::<usize>,
     |tx, v| tx.send_async(v).await.unwrap(),
     |rx| rx.recv_async().await.is_ok()
 );
 contender!(
     kanal_run,
-    |cap| kanal::bounded_async::<usize>(cap),
+    kanal::bounded_async::<usize>,
     |tx, v| tx.send(v).await.unwrap(),
     |rx| rx.recv().await.is_ok()
 );
