@@ -9,9 +9,14 @@
 //! - [`lock::RawLock`]: the channel lock, a one-byte spin-then-park mutex on the table.
 //! - `waker::WakerSlot` (feature `async`): where a task leaves its `Waker`, so that a
 //!   [`Context`] can stand for a task as well as for a thread.
+//! - `timers` (feature `async`): the one lazily started thread that wakes tasks
+//!   waiting on timer receivers at their deadlines.
 
 pub(crate) mod lock;
 pub(crate) mod table;
+#[cfg(feature = "async")]
+#[allow(dead_code)] // used by async waits on timers (with select's timer receivers)
+pub(crate) mod timers;
 #[cfg(feature = "async")]
 pub(crate) mod waker;
 
