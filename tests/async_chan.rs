@@ -337,6 +337,24 @@ fn dropped_recv_stream_gives_back_before_its_receiver_goes() {
     assert_eq!(keep.try_recv(), Ok(3));
 }
 
+#[test]
+fn stream_keeps_its_place_when_a_next_future_is_dropped() {
+    let (tx, rx) = chan::bounded::<i32>(0);
+    let mut s = rx.stream();
+    {
+        let mut next = s.next();
+        assert!(Pin::new(&mut next)
+            .poll(&mut Context::from_waker(noop_waker_ref()))
+            .is_pending());
+    } // the `next()` future is dropped; the stream stays parked in the queue
+    assert_eq!(tx.waiting_receivers(), 1);
+    tx.send(8).unwrap(); // handed to the stream's waiter
+    assert_eq!(block_on(s.next()), Some(8));
+    drop(tx);
+    assert_eq!(block_on(s.next()), None);
+    assert_eq!(block_on(s.next()), None, "ended streams stay ended");
+}
+
 // ----- stream and sink -----
 
 #[test]
