@@ -263,3 +263,29 @@ fn stream_reuses_its_waiter() {
         assert_eq!(next(&mut s), None);
     });
 }
+
+/// A receive future dropped racing a hand-off while a blocked thread also waits: the
+/// value is received exactly once — by the thread (directly, or given back to it as
+/// the next waiting receiver, or through the buffer), or, when the sender's close
+/// reached the thread before the future gave the value back, from the buffer
+/// afterwards (a give-back after close lands in the buffer; see `chan::future`).
+#[test]
+fn dropped_recv_future_gives_back_to_a_waiting_thread() {
+    model(|| {
+        let (tx, rx) = chan::bounded(0);
+        let mut fut = Box::pin(rx.recv_async());
+        assert!(poll_once(fut.as_mut()).is_pending());
+        let rx2 = rx.clone();
+        let receiver = thread::spawn(move || rx2.recv());
+        let sender = thread::spawn(move || tx.send(1).unwrap());
+        drop(fut);
+        let by_thread = receiver.join().unwrap();
+        sender.join().unwrap();
+        let after = rx.try_recv();
+        match (by_thread, after) {
+            (Ok(1), Err(chan::TryRecvError::Closed)) | (Err(RecvError), Ok(1)) => {}
+            other => panic!("value lost or duplicated: {other:?}"),
+        }
+        assert_eq!(rx.try_recv(), Err(chan::TryRecvError::Closed));
+    });
+}

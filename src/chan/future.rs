@@ -62,7 +62,10 @@
 //!   the front of the buffer, so that it is the next value received. (To make room,
 //!   the buffer may briefly hold more than its capacity; a rendezvous channel may
 //!   briefly hold one value. Two futures that give values back at the same moment may
-//!   swap those two values' order.)
+//!   swap those two values' order.) If the channel was closed in between, the value
+//!   still goes back into the buffer: a receiver that already got `Closed` does not
+//!   see it, a later receive does, and otherwise the channel drops it when it is
+//!   freed — it is never lost and never delivered twice.
 //! - A [`SendFuture`] dropped while waiting has either sent its value (a receiver
 //!   took it, or moved it into the buffer) or drops it unsent — never both, and never
 //!   half-done.
