@@ -194,6 +194,32 @@ fn never_receiver_future_stays_pending() {
         .is_pending());
 }
 
+#[test]
+fn timer_receivers_wake_async_waits_at_their_deadline() {
+    let start = std::time::Instant::now();
+    let d = Duration::from_millis(5);
+    // `after` from a task on tokio and from futures' executor.
+    let due = runtime(2).block_on(async { chan::after(d).recv_async().await.unwrap() });
+    assert!(due >= start + d);
+    let due = block_on(chan::after(d).recv_async()).unwrap();
+    assert!(due >= start + d);
+    // `tick` as a stream: three ticks in order.
+    let ticks = chan::tick(Duration::from_millis(2));
+    let got: Vec<_> = block_on(ticks.stream().take(3).collect());
+    assert!(got.windows(2).all(|w| w[0] < w[1]));
+    // A timer in a select loop, racing a channel that never delivers.
+    let (_tx, rx) = chan::bounded::<u8>(0);
+    let timeout = chan::after(Duration::from_millis(3));
+    let fired = block_on(async {
+        futures::select! {
+            _ = rx.recv_async() => false,
+            _ = timeout.recv_async() => true,
+        }
+    });
+    assert!(fired);
+    assert_eq!(rx.waiting_receivers(), 0);
+}
+
 // ----- one arrival order for threads and tasks -----
 
 #[test]

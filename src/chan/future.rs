@@ -97,11 +97,29 @@
 //!   task may therefore block its worker thread for the few hundred nanoseconds a
 //!   peer holds it, never longer.
 //! - A [`never()`](super::never) receiver's future is simply never ready.
+//! - Timer receivers ([`after`](super::after), [`at`](super::at),
+//!   [`tick`](super::tick)) need no thread for blocking waits, but a task cannot
+//!   sleep by itself: async waits on them are woken at the deadline by one timer
+//!   thread shared by the whole process, started by the first such wait. A dropped
+//!   future withdraws its registration at once.
+//!
+//! ```
+//! use futures::{executor::block_on, StreamExt};
+//! use gosync::chan;
+//! use std::time::Duration;
+//!
+//! let ticks = chan::tick(Duration::from_millis(1));
+//! let first_three: Vec<_> = block_on(ticks.stream().take(3).collect());
+//! assert_eq!(first_three.len(), 3);
+//! assert!(block_on(chan::after(Duration::from_millis(1)).recv_async()).is_ok());
+//! ```
 
 use super::error::{RecvError, SendError};
 use super::hchan::{Hchan, RecvAttempt, SendAttempt};
+use super::timer::Timer;
 use super::waiter::Waiter;
 use super::{Receiver, RecvFlavor, Sender};
+use crate::park::timers::TimerEntry;
 use crate::park::{Context, BUSY, WAITING};
 use futures_core::future::FusedFuture;
 use futures_core::stream::{FusedStream, Stream};
@@ -111,6 +129,7 @@ use std::marker::PhantomPinned;
 use std::pin::Pin;
 use std::ptr::NonNull;
 use std::task::{self, Poll};
+use std::time::Instant;
 
 // ----- the core: one async operation on one channel -----
 
@@ -413,6 +432,8 @@ impl<T> Op<T> {
 pub struct RecvFuture<'a, T> {
     rx: &'a Receiver<T>,
     op: Op<T>,
+    /// For a timer receiver: the registration with the timer thread.
+    timer: TimerEntry,
 }
 
 impl<T> Future for RecvFuture<'_, T> {
@@ -428,8 +449,39 @@ impl<T> Future for RecvFuture<'_, T> {
             RecvFlavor::Chan(c) => op.poll_recv(c, cx),
             // Go's nil channel: never ready, nobody to wake us.
             RecvFlavor::Never => Poll::Pending,
+            RecvFlavor::Timer(t, conv) => {
+                assert!(
+                    this.op.phase != Phase::Done,
+                    "gosync: a receive future was polled after it completed"
+                );
+                let r = poll_timer(t, *conv, &mut this.timer, cx);
+                if r.is_ready() {
+                    this.op.phase = Phase::Done;
+                }
+                r.map(Ok)
+            }
         }
     }
+}
+
+/// Polls a timer receiver: its value if due, else a registration with the timer
+/// thread to be woken at the deadline (no registration when it will never fire again).
+fn poll_timer<T>(
+    t: &Timer,
+    conv: fn(Instant) -> T,
+    entry: &mut TimerEntry,
+    cx: &mut task::Context<'_>,
+) -> Poll<T> {
+    if let Some(due) = t.try_fire() {
+        entry.cancel();
+        return Poll::Ready(conv(due));
+    }
+    // If the deadline passes (or another receiver takes the value) between the two
+    // calls, the timer thread wakes us at once and the next poll sorts it out.
+    if let Some(deadline) = t.deadline() {
+        entry.wake_at(deadline, cx.waker());
+    }
+    Poll::Pending
 }
 
 impl<T> FusedFuture for RecvFuture<'_, T> {
@@ -628,6 +680,8 @@ impl<T> TxRef<'_, T> {
 pub struct RecvStream<'a, T> {
     rx: RxRef<'a, T>,
     op: HeapOp<T>,
+    /// For a timer receiver: the registration with the timer thread.
+    timer: TimerEntry,
     /// The channel was found closed and drained.
     ended: bool,
 }
@@ -646,6 +700,10 @@ impl<T> Stream for RecvStream<'_, T> {
         let chan = match &this.rx.get().flavor {
             RecvFlavor::Chan(c) => c,
             RecvFlavor::Never => return Poll::Pending,
+            // A timer never closes: a `tick` stream never ends.
+            RecvFlavor::Timer(t, conv) => {
+                return poll_timer(t, *conv, &mut this.timer, cx).map(Some)
+            }
         };
         let mut op = this.op.get();
         match op.as_mut().poll_recv(chan, cx) {
@@ -890,6 +948,7 @@ impl<T> Receiver<T> {
         RecvFuture {
             rx: self,
             op: Op::new(),
+            timer: TimerEntry::new(),
         }
     }
 
@@ -909,6 +968,7 @@ impl<T> Receiver<T> {
         RecvStream {
             rx: RxRef::Borrowed(self),
             op: HeapOp::new(),
+            timer: TimerEntry::new(),
             ended: false,
         }
     }
@@ -929,6 +989,7 @@ impl<T> Receiver<T> {
         RecvStream {
             rx: RxRef::Owned(self),
             op: HeapOp::new(),
+            timer: TimerEntry::new(),
             ended: false,
         }
     }

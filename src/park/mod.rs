@@ -15,7 +15,6 @@
 pub(crate) mod lock;
 pub(crate) mod table;
 #[cfg(feature = "async")]
-#[allow(dead_code)] // used by async waits on timers (with select's timer receivers)
 pub(crate) mod timers;
 #[cfg(feature = "async")]
 pub(crate) mod waker;
