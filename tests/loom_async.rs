@@ -289,3 +289,43 @@ fn dropped_recv_future_gives_back_to_a_waiting_thread() {
         assert_eq!(rx.try_recv(), Err(chan::TryRecvError::Closed));
     });
 }
+
+/// An async select over two channels, dropped while a thread hands a value to one of
+/// its cases: the value is received exactly once afterwards.
+#[test]
+fn select_future_dropped_racing_handoff() {
+    model(|| {
+        let (tx, rx) = chan::bounded::<i32>(0);
+        let (_other_tx, other) = chan::bounded::<i32>(0);
+        let mut fut = Box::pin(
+            gosync::Select::new()
+                .recv(&rx, |v| v.unwrap())
+                .recv(&other, |v| v.unwrap())
+                .wait_async(),
+        );
+        assert!(poll_once(fut.as_mut()).is_pending());
+        let t = thread::spawn(move || tx.send(4).unwrap());
+        drop(fut); // races the hand-off
+        assert_eq!(rx.recv(), Ok(4));
+        t.join().unwrap();
+        assert_eq!(other.waiting_receivers(), 0);
+    });
+}
+
+/// An async select woken by a thread's send (a waker registered, then the claim).
+#[test]
+fn select_future_woken_by_a_thread() {
+    model(|| {
+        let (tx, rx) = chan::bounded::<i32>(0);
+        let (_other_tx, other) = chan::bounded::<i32>(0);
+        let t = thread::spawn(move || tx.send(6).unwrap());
+        let v = block_on(
+            gosync::Select::new()
+                .recv(&rx, |v| v.unwrap())
+                .recv(&other, |v| v.unwrap())
+                .wait_async(),
+        );
+        assert_eq!(v, 6);
+        t.join().unwrap();
+    });
+}
