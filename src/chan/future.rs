@@ -12,6 +12,7 @@
 //! | [`Receiver::recv`] | [`Receiver::recv_async`] → [`RecvFuture`] | `Result<T, RecvError>` |
 //! | [`Receiver::iter`] | [`Receiver::stream`] / [`Receiver::into_stream`] → [`RecvStream`] | `Stream<Item = T>` |
 //! | — | [`Sender::sink`] / [`Sender::into_sink`] → [`SendSink`] | `Sink<T, Error = SendError<T>>` |
+//! | [`Select::wait`](crate::Select::wait) | [`Select::wait_async`](crate::Select::wait_async) | the chosen arm's `R` |
 //!
 //! ```
 //! use gosync::chan;
