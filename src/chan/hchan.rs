@@ -124,8 +124,8 @@ impl<T> fmt::Debug for Hchan<T> {
 }
 
 impl<T> Inner<T> {
-    /// Asserts the invariants that can be checked from the guarded state alone
-    /// (debug builds and loom).
+    /// Asserts invariants 1, 2 and 6 (debug builds and loom). Runs at the end of
+    /// every locked section.
     #[cfg(any(debug_assertions, gosync_loom))]
     fn check(&self, cap: Option<usize>) {
         let len = self.ring.len();
@@ -136,12 +136,36 @@ impl<T> Inner<T> {
             );
         }
         if self.closed {
-            // Invariant 6: nothing new is enqueued after close, and close drained
-            // both queues (stale waiters included).
+            // 6: close drained both queues (stale waiters included) and nothing is
+            // enqueued after it.
             assert!(
                 self.sendq.is_empty() && self.recvq.is_empty(),
                 "bug: waiters linked on a closed channel"
             );
+            return;
+        }
+        // SAFETY: `check` runs inside a locked section.
+        let (s, r) = unsafe { (self.sendq.first_claimable(), self.recvq.first_claimable()) };
+        // 1: a claimable sender and a claimable receiver never wait together, unless
+        //    both are cases of one select (it never completes against itself).
+        if let (Some(s), Some(r)) = (s, r) {
+            assert!(
+                std::ptr::eq(s, r),
+                "bug: a claimable sender and receiver wait together"
+            );
+        }
+        // 2: values buffered ⇒ no claimable receiver; room ⇒ no claimable sender.
+        assert!(
+            len == 0 || r.is_none(),
+            "bug: a receiver waits while {len} values are buffered"
+        );
+        if let Some(c) = cap {
+            assert!(
+                len == c || c == 0 || s.is_none(),
+                "bug: a sender waits while the buffer has room"
+            );
+        } else {
+            assert!(s.is_none(), "bug: a sender waits on an unbounded channel");
         }
     }
 
@@ -219,24 +243,39 @@ impl<T> Hchan<T> {
         self.lock.unlock();
     }
 
-    /// Runs `f` on the guarded state, then refreshes the mirrors.
+    /// Runs `f` on the guarded state, then checks the invariants, refreshes the
+    /// mirrors, and only then completes the waiter `f` claimed, if any — so that a
+    /// woken thread, which may return the instant its context is final, already sees
+    /// the counts and flags its operation produced.
     ///
     /// # Safety
     /// The caller holds the lock.
     #[inline]
-    unsafe fn locked<R>(&self, f: impl FnOnce(&mut Inner<T>) -> R) -> R {
+    unsafe fn locked<R>(
+        &self,
+        f: impl FnOnce(&mut Inner<T>) -> (R, Option<*const Waiter<T>>),
+    ) -> (R, Option<Unparker>) {
         self.inner.with_mut(|p| {
             // SAFETY: the lock is held, so nobody else touches the guarded state.
             let inner = unsafe { &mut *p };
-            let r = f(inner);
+            let (r, claimed) = f(inner);
             inner.check(self.cap);
-            // ORDERING: Release stores pair with the Acquire loads of the fast paths:
-            // a reader that sees a count sees the state that produced it.
-            self.len.store(inner.ring.len(), Ordering::Release);
-            self.sendq_len.store(inner.sendq.len(), Ordering::Release);
-            self.recvq_len.store(inner.recvq.len(), Ordering::Release);
-            r
+            self.publish(inner);
+            // SAFETY: `f` claimed this waiter (and unlinked it) under the lock we hold
+            // and has not completed it; we never touch it again after `complete`.
+            let u = claimed.map(|w| unsafe { (*w).ctx().complete((*w).case()) });
+            (r, u)
         })
+    }
+
+    /// Stores the mirrors of the guarded state.
+    #[inline]
+    fn publish(&self, inner: &Inner<T>) {
+        // ORDERING: Release stores pair with the Acquire loads of the fast paths and
+        // diagnostics: a reader that sees a count sees the state that produced it.
+        self.len.store(inner.ring.len(), Ordering::Release);
+        self.sendq_len.store(inner.sendq.len(), Ordering::Release);
+        self.recvq_len.store(inner.recvq.len(), Ordering::Release);
     }
 
     /// Go's `chansend` minus the blocking: closed → error; a claimable waiting
@@ -247,24 +286,26 @@ impl<T> Hchan<T> {
     pub(crate) unsafe fn try_send_locked(&self, v: T) -> SendAttempt<T> {
         let cap = self.cap;
         // SAFETY: the caller holds the lock.
-        unsafe {
+        let (r, u) = unsafe {
             self.locked(|inner| {
                 if inner.closed {
-                    return SendAttempt::Closed(v);
+                    return (SendAttempt::Closed(v), None);
                 }
                 if let Some(w) = inner.recvq.claim_front() {
                     // We won the claim: the slot is ours until `complete`.
                     w.put(v);
-                    let case = w.case();
-                    let u = w.ctx().complete(case);
-                    return SendAttempt::Sent(Some(u));
+                    return (SendAttempt::Sent(None), Some(w as *const Waiter<T>));
                 }
                 if cap.map_or(true, |c| inner.ring.len() < c) {
                     inner.ring.push(v);
-                    return SendAttempt::Sent(None);
+                    return (SendAttempt::Sent(None), None);
                 }
-                SendAttempt::Full(v)
+                (SendAttempt::Full(v), None)
             })
+        };
+        match r {
+            SendAttempt::Sent(_) => SendAttempt::Sent(u),
+            other => other,
         }
     }
 
@@ -276,31 +317,41 @@ impl<T> Hchan<T> {
     /// The caller holds the lock.
     pub(crate) unsafe fn try_recv_locked(&self) -> RecvAttempt<T> {
         // SAFETY: the caller holds the lock.
-        unsafe {
+        let (r, u) = unsafe {
             self.locked(|inner| {
                 if let Some(v) = inner.ring.pop() {
                     // The buffer was full if a sender is parked: move its value into
                     // the room just made (invariant 2 keeps FIFO order).
-                    let mut u = None;
                     if let Some(w) = inner.sendq.claim_front() {
                         let sv = w.take().expect("bug: parked sender without a value");
                         inner.ring.push(sv);
-                        u = Some(w.ctx().complete(w.case()));
+                        return (Some(v), Some(w as *const Waiter<T>));
                     }
-                    return RecvAttempt::Received(v, u);
+                    return (Some(v), None);
                 }
                 if let Some(w) = inner.sendq.claim_front() {
                     let v = w.take().expect("bug: parked sender without a value");
-                    let u = w.ctx().complete(w.case());
-                    return RecvAttempt::Received(v, Some(u));
+                    return (Some(v), Some(w as *const Waiter<T>));
                 }
-                if inner.closed {
-                    RecvAttempt::Closed
-                } else {
-                    RecvAttempt::Empty
-                }
+                (None, None)
             })
+        };
+        match r {
+            Some(v) => RecvAttempt::Received(v, u),
+            // SAFETY: the caller holds the lock.
+            None if unsafe { self.closed_locked() } => RecvAttempt::Closed,
+            None => RecvAttempt::Empty,
         }
+    }
+
+    /// Whether the channel is closed.
+    ///
+    /// # Safety
+    /// The caller holds the lock.
+    #[inline]
+    unsafe fn closed_locked(&self) -> bool {
+        // SAFETY: the caller holds the lock.
+        self.inner.with(|p| unsafe { (*p).closed })
     }
 
     /// Links a send waiter (holding its value) into `sendq`.
@@ -310,7 +361,7 @@ impl<T> Hchan<T> {
     /// until it is unlinked (by a peer or by [`Hchan::unlink_send`]).
     pub(crate) unsafe fn enqueue_send(&self, w: &Waiter<T>) {
         // SAFETY: forwarded contract.
-        unsafe { self.locked(|inner| inner.sendq.push_back(w)) }
+        unsafe { self.locked(|inner| (inner.sendq.push_back(w), None)) };
     }
 
     /// Links a receive waiter into `recvq`.
@@ -319,7 +370,7 @@ impl<T> Hchan<T> {
     /// As for [`Hchan::enqueue_send`].
     pub(crate) unsafe fn enqueue_recv(&self, w: &Waiter<T>) {
         // SAFETY: forwarded contract.
-        unsafe { self.locked(|inner| inner.recvq.push_back(w)) }
+        unsafe { self.locked(|inner| (inner.recvq.push_back(w), None)) };
     }
 
     /// Unlinks a send waiter if it is still linked.
@@ -328,7 +379,7 @@ impl<T> Hchan<T> {
     /// The caller holds the lock; `w` was enqueued with [`Hchan::enqueue_send`].
     pub(crate) unsafe fn unlink_send(&self, w: &Waiter<T>) {
         // SAFETY: forwarded contract.
-        unsafe { self.locked(|inner| inner.sendq.remove(w)) };
+        unsafe { self.locked(|inner| (inner.sendq.remove(w), None)) };
     }
 
     /// Unlinks a receive waiter if it is still linked.
@@ -337,7 +388,7 @@ impl<T> Hchan<T> {
     /// The caller holds the lock; `w` was enqueued with [`Hchan::enqueue_recv`].
     pub(crate) unsafe fn unlink_recv(&self, w: &Waiter<T>) {
         // SAFETY: forwarded contract.
-        unsafe { self.locked(|inner| inner.recvq.remove(w)) };
+        unsafe { self.locked(|inner| (inner.recvq.remove(w), None)) };
     }
 
     // ----- the operations -----
@@ -532,11 +583,9 @@ impl<T> Hchan<T> {
         match unsafe { w.take() } {
             Some(v) => Ok(v),
             None => {
-                // SAFETY: as above.
-                debug_assert!(
-                    unsafe { w.is_closed() },
-                    "bug: receiver woken without a value"
-                );
+                // SAFETY: the context is final: the waiter is ours again.
+                let closed = unsafe { w.is_closed() };
+                debug_assert!(closed, "bug: receiver woken without a value");
                 Err(RecvTimeoutError::Closed)
             }
         }
@@ -573,10 +622,16 @@ impl<T> Hchan<T> {
     }
 
     fn close_with(&self, rx_gone: bool) -> bool {
-        let mut wake = Vec::new();
+        let mut claimed: Vec<*const Waiter<T>> = Vec::new();
         self.lock();
+        // Closed must be visible before any waiter learns of it (a woken thread that
+        // checks `is_closed()` or a fast path right after must see it closed).
+        let flags = if rx_gone { CLOSED | RX_GONE } else { CLOSED };
+        // ORDERING: Release, under the lock, after every value this channel ever
+        // buffered: pairs with the Acquire in `looks_empty`.
+        self.flags.fetch_or(flags, Ordering::Release);
         // SAFETY: the lock is held.
-        let (closed_now, dropped) = unsafe {
+        let ((closed_now, dropped), _) = unsafe {
             self.locked(|inner| {
                 let closed_now = !inner.closed;
                 inner.closed = true;
@@ -589,16 +644,20 @@ impl<T> Hchan<T> {
                     while let Some(w) = q.claim_front() {
                         // A parked sender keeps its value: it takes it back itself.
                         w.set_closed();
-                        wake.push(w.ctx().complete(w.case()));
+                        claimed.push(w);
                     }
                 }
-                (closed_now, dropped)
+                ((closed_now, dropped), None)
             })
         };
-        let flags = if rx_gone { CLOSED | RX_GONE } else { CLOSED };
-        // ORDERING: Release, under the lock, after every value this channel ever
-        // buffered: pairs with the Acquire in `looks_empty`.
-        self.flags.fetch_or(flags, Ordering::Release);
+        // The mirrors are published: complete the claimed waiters, still under the
+        // lock (invariant 3), and wake them after it.
+        let wake: Vec<Unparker> = claimed
+            .into_iter()
+            // SAFETY: each was claimed above under the lock we still hold, and is
+            // completed exactly once here and never touched again.
+            .map(|w| unsafe { (*w).ctx().complete((*w).case()) })
+            .collect();
         // SAFETY: the lock is held.
         unsafe { self.unlock() };
         for u in wake {

@@ -28,6 +28,7 @@ pub(crate) mod waiter;
 pub use error::{
     RecvError, RecvTimeoutError, SendError, SendTimeoutError, TryRecvError, TrySendError,
 };
+#[allow(unused_imports)] // used by select
 pub(crate) use hchan::{Hchan, RecvAttempt, SendAttempt};
 
 use crate::facade::{thread, Arc, Ordering};
@@ -315,6 +316,7 @@ impl<T> Sender<T> {
         self.chan.waiting_receivers()
     }
 
+    #[allow(dead_code)] // used by select
     pub(crate) fn hchan(&self) -> &Hchan<T> {
         &self.chan
     }
@@ -481,7 +483,7 @@ impl<T> Receiver<T> {
         }
     }
 
-    /// The capacity: `Some(0)` for rendezvous (and [`never`]), `None` for unbounded.
+    /// The capacity: `Some(0)` for rendezvous (and [`never()`]), `None` for unbounded.
     ///
     /// ```
     /// let (_tx, rx) = gosync::chan::bounded::<i32>(7);

@@ -47,7 +47,7 @@ impl<T> Ring<T> {
     }
 
     /// The number of slots (not the channel's capacity: unbounded rings grow).
-    #[inline]
+    #[cfg(test)]
     pub(crate) fn slots(&self) -> usize {
         self.buf.len()
     }
@@ -95,6 +95,8 @@ impl<T> Ring<T> {
     }
 
     /// Puts `v` back at the front (it becomes the next value popped). Grows if full.
+    /// (For a cancelled async receive that must give back a value it was handed.)
+    #[allow(dead_code)]
     pub(crate) fn push_front(&mut self, v: T) {
         if self.len == self.buf.len() {
             self.grow();

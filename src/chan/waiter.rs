@@ -122,6 +122,7 @@ impl<T> Waiter<T> {
     }
 
     /// Whether the waiter is in a queue.
+    #[allow(dead_code)] // for select and the debug checks
     ///
     /// # Safety
     /// The channel lock is held.
@@ -247,5 +248,39 @@ impl<T> WaitQueue<T> {
             }
         }
         None
+    }
+
+    /// Calls `f` on every linked waiter, front to back (for the invariant checker).
+    ///
+    /// # Safety
+    /// The channel lock is held.
+    #[cfg(any(debug_assertions, gosync_loom))]
+    pub(crate) unsafe fn for_each(&self, mut f: impl FnMut(&Waiter<T>)) {
+        let mut cur = self.head;
+        while !cur.is_null() {
+            // SAFETY: the lock is held, so linked waiters are live.
+            let w = unsafe { &*cur };
+            f(w);
+            // SAFETY: as above.
+            cur = unsafe { w.links.with(|l| (*l).next) };
+        }
+    }
+
+    /// The context of the first still-claimable waiter, if any (for the checker).
+    ///
+    /// # Safety
+    /// The channel lock is held.
+    #[cfg(any(debug_assertions, gosync_loom))]
+    pub(crate) unsafe fn first_claimable(&self) -> Option<*const Context> {
+        let mut found = None;
+        // SAFETY: forwarded contract.
+        unsafe {
+            self.for_each(|w| {
+                if found.is_none() && w.ctx().state() == crate::park::WAITING {
+                    found = Some(w.ctx);
+                }
+            })
+        };
+        found
     }
 }

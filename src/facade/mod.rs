@@ -9,24 +9,164 @@
 
 use std::time::Instant;
 
-#[cfg(not(gosync_loom))]
-pub(crate) use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU8, AtomicUsize, Ordering};
+pub(crate) use std::sync::atomic::Ordering;
 #[cfg(not(gosync_loom))]
 pub(crate) use std::sync::Arc;
 
+/// Thin wrappers over std's atomics with loom's API, so that `clippy.toml` can forbid
+/// std's atomic types everywhere but here.
+#[cfg(not(gosync_loom))]
+macro_rules! atomic_int {
+    ($name:ident, $std:ty, $int:ty) => {
+        #[derive(Debug, Default)]
+        #[repr(transparent)]
+        pub(crate) struct $name($std);
+
+        #[allow(dead_code)]
+        impl $name {
+            #[inline]
+            pub(crate) const fn new(v: $int) -> Self {
+                Self(<$std>::new(v))
+            }
+            #[inline]
+            pub(crate) fn load(&self, o: Ordering) -> $int {
+                self.0.load(o)
+            }
+            #[inline]
+            pub(crate) fn store(&self, v: $int, o: Ordering) {
+                self.0.store(v, o)
+            }
+            #[inline]
+            pub(crate) fn swap(&self, v: $int, o: Ordering) -> $int {
+                self.0.swap(v, o)
+            }
+            #[inline]
+            pub(crate) fn compare_exchange(
+                &self,
+                current: $int,
+                new: $int,
+                success: Ordering,
+                failure: Ordering,
+            ) -> Result<$int, $int> {
+                self.0.compare_exchange(current, new, success, failure)
+            }
+            #[inline]
+            pub(crate) fn compare_exchange_weak(
+                &self,
+                current: $int,
+                new: $int,
+                success: Ordering,
+                failure: Ordering,
+            ) -> Result<$int, $int> {
+                self.0.compare_exchange_weak(current, new, success, failure)
+            }
+            #[inline]
+            pub(crate) fn fetch_add(&self, v: $int, o: Ordering) -> $int {
+                self.0.fetch_add(v, o)
+            }
+            #[inline]
+            pub(crate) fn fetch_sub(&self, v: $int, o: Ordering) -> $int {
+                self.0.fetch_sub(v, o)
+            }
+            #[inline]
+            pub(crate) fn fetch_or(&self, v: $int, o: Ordering) -> $int {
+                self.0.fetch_or(v, o)
+            }
+            #[inline]
+            pub(crate) fn fetch_and(&self, v: $int, o: Ordering) -> $int {
+                self.0.fetch_and(v, o)
+            }
+            #[inline]
+            pub(crate) fn get_mut(&mut self) -> &mut $int {
+                self.0.get_mut()
+            }
+            #[inline]
+            pub(crate) fn into_inner(self) -> $int {
+                self.0.into_inner()
+            }
+        }
+    };
+}
+
+#[cfg(not(gosync_loom))]
+atomic_int!(AtomicUsize, std::sync::atomic::AtomicUsize, usize);
+#[cfg(not(gosync_loom))]
+atomic_int!(AtomicU64, std::sync::atomic::AtomicU64, u64);
+#[cfg(not(gosync_loom))]
+atomic_int!(AtomicU32, std::sync::atomic::AtomicU32, u32);
+#[cfg(not(gosync_loom))]
+atomic_int!(AtomicU8, std::sync::atomic::AtomicU8, u8);
+
+/// A thin wrapper over std's `AtomicBool` with loom's API.
+#[cfg(not(gosync_loom))]
+#[derive(Debug, Default)]
+#[repr(transparent)]
+pub(crate) struct AtomicBool(std::sync::atomic::AtomicBool);
+
+#[cfg(not(gosync_loom))]
+#[allow(dead_code)]
+impl AtomicBool {
+    #[inline]
+    pub(crate) const fn new(v: bool) -> Self {
+        Self(std::sync::atomic::AtomicBool::new(v))
+    }
+    #[inline]
+    pub(crate) fn load(&self, o: Ordering) -> bool {
+        self.0.load(o)
+    }
+    #[inline]
+    pub(crate) fn store(&self, v: bool, o: Ordering) {
+        self.0.store(v, o)
+    }
+    #[inline]
+    pub(crate) fn swap(&self, v: bool, o: Ordering) -> bool {
+        self.0.swap(v, o)
+    }
+    #[inline]
+    pub(crate) fn compare_exchange(
+        &self,
+        current: bool,
+        new: bool,
+        success: Ordering,
+        failure: Ordering,
+    ) -> Result<bool, bool> {
+        self.0.compare_exchange(current, new, success, failure)
+    }
+}
+
 #[cfg(gosync_loom)]
-pub(crate) use loom::sync::atomic::{AtomicBool, AtomicU32, AtomicU8, AtomicUsize, Ordering};
+#[allow(unused_imports)]
+pub(crate) use loom::sync::atomic::fence;
+/// A fence (std or loom).
+#[cfg(not(gosync_loom))]
+#[allow(unused_imports)]
+pub(crate) use std::sync::atomic::fence;
+
+#[cfg(gosync_loom)]
+#[allow(unused_imports)]
+pub(crate) use loom::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicU8, AtomicUsize};
 #[cfg(gosync_loom)]
 pub(crate) use loom::sync::Arc;
 
 /// Threads: a handle to wake, the current thread, parking.
 pub(crate) mod thread {
     #[cfg(gosync_loom)]
-    pub(crate) use loom::thread::{current, park, yield_now, Thread};
+    #[allow(unused_imports)]
+    pub(crate) use loom::thread::{current, yield_now, Thread};
     #[cfg(not(gosync_loom))]
-    pub(crate) use std::thread::{current, park, yield_now, Thread};
+    #[allow(unused_imports)]
+    pub(crate) use std::thread::{current, yield_now, Thread};
 
     use std::time::Instant;
+
+    /// Parks the current thread until it is unparked (or wakes spuriously).
+    #[inline]
+    pub(crate) fn park() {
+        #[cfg(gosync_loom)]
+        loom::thread::park();
+        #[cfg(not(gosync_loom))]
+        std::thread::park();
+    }
 
     /// Parks the current thread until it is unparked, `deadline` passes, or it wakes
     /// spuriously. Callers loop on their own condition.
@@ -84,6 +224,7 @@ impl<T> UnsafeCell<T> {
     }
 
     #[inline]
+    #[allow(dead_code)]
     pub(crate) fn into_inner(self) -> T {
         self.0.into_inner()
     }
@@ -148,6 +289,7 @@ impl<T> Mutex<T> {
 /// On std this is crossbeam-utils' `Backoff`. Under loom spinning only multiplies the
 /// states to explore, so the loom version gives up at once and the caller parks.
 #[cfg(not(gosync_loom))]
+#[allow(unused_imports)]
 pub(crate) use crossbeam_utils::Backoff;
 
 /// Spin-then-yield backoff for short waits before parking (loom version: gives up at
@@ -172,5 +314,62 @@ impl Backoff {
     }
 }
 
+/// A bounded spin-then-yield budget for waits that end in parking.
+///
+/// `spin()` first spins in rounds of doubling length (`spins` rounds: 1, 2, 4, …
+/// pause instructions), then yields the CPU (`yields` times), then reports the budget
+/// spent so the caller parks. Spinning wins when the peer is running on another core;
+/// yielding wins when the cores are busy (the peer may be waiting for our core); and
+/// parking bounds the CPU a long wait burns.
+#[derive(Debug)]
+pub(crate) struct SpinWait {
+    step: u32,
+    spins: u32,
+    yields: u32,
+}
+
+impl SpinWait {
+    #[inline]
+    pub(crate) fn new(spins: u32, yields: u32) -> Self {
+        SpinWait {
+            step: 0,
+            spins,
+            yields,
+        }
+    }
+
+    /// Spends one step of the budget; `false` once it is spent (then park).
+    #[inline]
+    pub(crate) fn spin(&mut self) -> bool {
+        #[cfg(gosync_loom)]
+        {
+            // Under loom spinning only multiplies the states to explore.
+            loom::thread::yield_now();
+            false
+        }
+        #[cfg(not(gosync_loom))]
+        {
+            if self.step < self.spins {
+                for _ in 0..1u32 << self.step {
+                    std::hint::spin_loop();
+                }
+            } else if self.step < self.spins + self.yields {
+                std::thread::yield_now();
+            } else {
+                return false;
+            }
+            self.step += 1;
+            true
+        }
+    }
+
+    /// Starts the budget over.
+    #[inline]
+    pub(crate) fn reset(&mut self) {
+        self.step = 0;
+    }
+}
+
 /// Pads and aligns a value to a cache line to keep hot words apart.
+#[allow(unused_imports)]
 pub(crate) use crossbeam_utils::CachePadded;

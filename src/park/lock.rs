@@ -14,13 +14,16 @@
 //! parker that validated before it.
 
 use super::table;
-use crate::facade::{AtomicU8, Backoff, Ordering};
+use crate::facade::{AtomicU8, Ordering, SpinWait};
 
 const LOCKED: u8 = 1;
 const PARKED: u8 = 2;
 
-/// How many spin rounds (exponential, crossbeam-utils `Backoff::spin`) before parking.
-const SPIN_ROUNDS: u32 = 6;
+/// Spin rounds (1, 2, 4, … pauses) before a contended lock starts yielding.
+const LOCK_SPINS: u32 = 4;
+/// Yields before a contended lock parks (the holder may have been preempted: yielding
+/// lets it finish its short critical section).
+const LOCK_YIELDS: u32 = 8;
 
 /// A raw mutual-exclusion lock with no data and no guard: lock and unlock are separate
 /// calls, so that a select can hold the locks of several channels at once.
@@ -70,8 +73,7 @@ impl RawLock {
 
     #[cold]
     fn lock_slow(&self) {
-        let backoff = Backoff::new();
-        let mut spins = 0;
+        let mut spin = SpinWait::new(LOCK_SPINS, LOCK_YIELDS);
         let mut state = self.state.load(Ordering::Relaxed);
         loop {
             if state & LOCKED == 0 {
@@ -90,9 +92,7 @@ impl RawLock {
             }
             // Spin a bounded number of rounds while nobody is parked: the holder is
             // usually out within a few hundred nanoseconds.
-            if state & PARKED == 0 && spins < SPIN_ROUNDS {
-                spins += 1;
-                backoff.spin();
+            if state & PARKED == 0 && spin.spin() {
                 state = self.state.load(Ordering::Relaxed);
                 continue;
             }
@@ -117,7 +117,7 @@ impl RawLock {
                 None,
                 |_| {},
             );
-            spins = 0;
+            spin.reset();
             state = self.state.load(Ordering::Relaxed);
         }
     }

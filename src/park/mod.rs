@@ -11,11 +11,11 @@
 pub(crate) mod lock;
 pub(crate) mod table;
 
-use crate::facade::{thread, AtomicUsize, Backoff, Ordering, UnsafeCell};
+use crate::facade::{thread, AtomicUsize, Ordering, SpinWait, UnsafeCell};
 use std::fmt;
 use std::time::Instant;
 
-/// State of a [`Context`]:
+/// State of a [`Context`] (as returned by [`Context::state`]):
 ///
 /// | value            | meaning                                  | who moves it on        |
 /// |------------------|------------------------------------------|------------------------|
@@ -23,6 +23,11 @@ use std::time::Instant;
 /// | `BUSY`           | a peer won the claim and is moving data  | that peer (→ `SELECTED + case`) |
 /// | `ABORTED`        | the owner gave up (deadline)             | final                  |
 /// | `SELECTED + i`   | case `i` completed (value moved, or closed) | final               |
+///
+/// The raw word also carries [`SLEEPING`], set by the owner (only from `WAITING`) once
+/// it has stored its thread handle and is about to park: a claimer takes the handle
+/// and wakes the thread only then, so a hand-off to a thread that is still spinning
+/// costs no handle clone and no unpark.
 pub(crate) const WAITING: usize = 0;
 /// See [`WAITING`].
 pub(crate) const BUSY: usize = 1;
@@ -30,6 +35,14 @@ pub(crate) const BUSY: usize = 1;
 pub(crate) const ABORTED: usize = 2;
 /// See [`WAITING`]: final states are `SELECTED + case index`.
 pub(crate) const SELECTED: usize = 3;
+/// Flag in the raw state word: the owner is parked (or about to park) and must be
+/// woken through its thread handle. Never visible through [`Context::state`].
+const SLEEPING: usize = 1 << (usize::BITS - 1);
+
+/// Spin rounds (1, 2, 4, … pauses) before a blocked operation starts yielding.
+const WAIT_SPINS: u32 = 4;
+/// Yields before a blocked operation parks.
+const WAIT_YIELDS: u32 = 32;
 
 /// When a blocking operation gives up.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -69,18 +82,20 @@ impl Block {
 /// Lives on the blocked thread's stack for as long as any waiter pointing at it is
 /// linked into a queue or claimed ([`Context::wait`] returns only on a final state).
 pub(crate) struct Context {
-    /// `WAITING`, `BUSY`, `ABORTED` or `SELECTED + case` (table above).
+    /// `WAITING`, `BUSY`, `ABORTED` or `SELECTED + case` (table above), plus the
+    /// `SLEEPING` flag.
     state: AtomicUsize,
-    /// The thread to wake. Owned by the waiting thread until a peer wins the claim;
-    /// from then on owned by that peer, which takes it out before publishing the
-    /// final state (after which the context may be gone).
+    /// The thread to wake. Written by the owner while the state is `WAITING` without
+    /// `SLEEPING` (it sets `SLEEPING` with Release right after); from a claim of a
+    /// `SLEEPING` context on, owned by the claimer, which takes it out before
+    /// publishing the final state (after which the context may be gone).
     thread: UnsafeCell<Option<thread::Thread>>,
 }
 
 impl fmt::Debug for Context {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Context")
-            .field("state", &self.state.load(Ordering::Relaxed))
+            .field("state", &self.state())
             .finish_non_exhaustive()
     }
 }
@@ -91,8 +106,7 @@ impl fmt::Debug for Context {
 pub(crate) struct Unparker(Option<thread::Thread>);
 
 impl Unparker {
-    /// Wakes the thread (a no-op when the waiter was a thread that had nothing to
-    /// wake, e.g. already running).
+    /// Wakes the thread, if it was parked (or about to park) on its context.
     #[inline]
     pub(crate) fn unpark(self) {
         if let Some(t) = self.0 {
@@ -101,12 +115,20 @@ impl Unparker {
     }
 }
 
+impl Default for Context {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl Context {
-    /// A context for the current thread.
+    /// A context for the current thread. Cheap: the thread handle is fetched only if
+    /// the thread ends up parking.
+    #[inline]
     pub(crate) fn new() -> Self {
         Context {
             state: AtomicUsize::new(WAITING),
-            thread: UnsafeCell::new(Some(thread::current())),
+            thread: UnsafeCell::new(None),
         }
     }
 
@@ -114,16 +136,28 @@ impl Context {
     /// ever succeeds. The winner must call [`Context::complete`].
     #[inline]
     pub(crate) fn try_claim(&self) -> bool {
-        // ORDERING: Acquire pairs with nothing in particular — every field a claimer
-        // reads next (the waiter's slot) was written before the waiter was linked,
-        // under the lock the claimer holds. Kept Acquire for robustness; a CAS costs
-        // the same on x86.
-        self.state
-            .compare_exchange(WAITING, BUSY, Ordering::Acquire, Ordering::Relaxed)
-            .is_ok()
+        let mut cur = self.state.load(Ordering::Relaxed);
+        loop {
+            if cur & !SLEEPING != WAITING {
+                return false;
+            }
+            // ORDERING: Acquire pairs with the owner's Release when it set SLEEPING,
+            // so the thread handle it stored is visible to us. (Every other field a
+            // claimer reads was written under the channel lock it holds.)
+            match self.state.compare_exchange_weak(
+                cur,
+                BUSY | (cur & SLEEPING),
+                Ordering::Acquire,
+                Ordering::Relaxed,
+            ) {
+                Ok(_) => return true,
+                Err(s) => cur = s,
+            }
+        }
     }
 
-    /// Publishes the final state `SELECTED + case` and hands back the wake handle.
+    /// Publishes the final state `SELECTED + case` and hands back what wakes the
+    /// owner (nothing if it never parked).
     ///
     /// # Safety
     /// The caller won [`Context::try_claim`] on this context and has not completed it
@@ -131,9 +165,16 @@ impl Context {
     /// not touch it (nor any waiter pointing at it) again.
     #[inline]
     pub(crate) unsafe fn complete(&self, case: usize) -> Unparker {
-        // SAFETY: winning the claim made this caller the only one that touches
-        // `thread` until the final state is published below.
-        let t = self.thread.with_mut(|p| unsafe { (*p).take() });
+        // Only the claimer writes the state while it is BUSY.
+        let sleeping = self.state.load(Ordering::Relaxed) & SLEEPING != 0;
+        let t = if sleeping {
+            // SAFETY: the owner stored the handle before setting SLEEPING (which our
+            // Acquire claim saw) and never touches it again; the claim made us its
+            // only user until the final state is published below.
+            self.thread.with_mut(|p| unsafe { (*p).take() })
+        } else {
+            None
+        };
         // ORDERING: Release pairs with the Acquire load in `wait`: the value written
         // into the waiter's slot before this store is visible to the woken thread.
         self.state.store(SELECTED + case, Ordering::Release);
@@ -143,47 +184,91 @@ impl Context {
     /// The owner gives up: `WAITING` → `ABORTED`. Fails when a peer claimed first.
     #[inline]
     pub(crate) fn try_abort(&self) -> bool {
-        self.state
-            .compare_exchange(WAITING, ABORTED, Ordering::Acquire, Ordering::Relaxed)
-            .is_ok()
+        let mut cur = self.state.load(Ordering::Relaxed);
+        loop {
+            if cur & !SLEEPING != WAITING {
+                return false;
+            }
+            match self.state.compare_exchange_weak(
+                cur,
+                ABORTED,
+                Ordering::Acquire,
+                Ordering::Relaxed,
+            ) {
+                Ok(_) => return true,
+                Err(s) => cur = s,
+            }
+        }
     }
 
-    /// The current state (Acquire).
+    /// The current state (Acquire), without the `SLEEPING` flag.
     #[inline]
     pub(crate) fn state(&self) -> usize {
-        self.state.load(Ordering::Acquire)
+        self.state.load(Ordering::Acquire) & !SLEEPING
     }
 
     /// Waits until a peer completes this context, or until `deadline` passes and the
     /// owner wins the abort. Returns the final state: `SELECTED + case` or `ABORTED`.
     ///
     /// Spins briefly first (a peer often arrives within a few hundred nanoseconds),
-    /// then parks. Spurious and stale unparks only cause another loop.
+    /// then stores the thread handle, sets `SLEEPING` and parks. Spurious and stale
+    /// unparks only cause another loop.
     pub(crate) fn wait(&self, deadline: Option<std::time::Instant>) -> usize {
-        let backoff = Backoff::new();
+        let mut spin = SpinWait::new(WAIT_SPINS, WAIT_YIELDS);
         loop {
-            let s = self.state();
+            let raw = self.state.load(Ordering::Acquire);
+            let s = raw & !SLEEPING;
             if s >= SELECTED {
                 return s;
             }
-            if s == WAITING {
-                if let Some(d) = deadline {
-                    if crate::facade::expired(d) {
-                        if self.try_abort() {
-                            return ABORTED;
-                        }
-                        continue;
-                    }
+            if s == BUSY {
+                // The claimer is inside its critical section moving the value; it
+                // will publish the final state in a moment. (It only wakes us if we
+                // were SLEEPING before it claimed.)
+                if raw & SLEEPING != 0 {
+                    thread::park();
+                } else {
+                    thread::yield_now();
                 }
-            }
-            if !backoff.is_completed() {
-                backoff.snooze();
                 continue;
             }
+            // WAITING
+            if let Some(d) = deadline {
+                if crate::facade::expired(d) {
+                    if self.try_abort() {
+                        return ABORTED;
+                    }
+                    continue;
+                }
+            }
+            if raw & SLEEPING == 0 && spin.spin() {
+                continue;
+            }
+            if raw & SLEEPING == 0 {
+                // SAFETY: while the state is WAITING without SLEEPING only the owner
+                // (this thread) touches the handle.
+                self.thread.with_mut(|p| unsafe {
+                    if (*p).is_none() {
+                        *p = Some(thread::current());
+                    }
+                });
+                // ORDERING: Release publishes the handle to the claimer's Acquire.
+                if self
+                    .state
+                    .compare_exchange(
+                        WAITING,
+                        WAITING | SLEEPING,
+                        Ordering::Release,
+                        Ordering::Relaxed,
+                    )
+                    .is_err()
+                {
+                    continue;
+                }
+            }
             match deadline {
-                // BUSY: the claimer is mid-transfer and will unpark us when done.
-                Some(d) if s == WAITING => thread::park_until(d),
-                _ => thread::park(),
+                Some(d) => thread::park_until(d),
+                None => thread::park(),
             }
         }
     }

@@ -55,6 +55,7 @@ pub(crate) enum FilterOp {
     /// Wake this one and go on.
     Unpark,
     /// Leave this one parked and go on.
+    #[allow(dead_code)] // for the sync primitives
     Skip,
     /// Leave this one parked and stop.
     Stop,
@@ -271,6 +272,7 @@ pub(crate) fn unpark_one(key: usize, callback: impl FnOnce(UnparkResult) -> usiz
 }
 
 /// Wakes every thread parked on `key`, giving each `token`. Returns how many.
+#[allow(dead_code)] // for the sync primitives
 pub(crate) fn unpark_all(key: usize, token: usize) -> usize {
     unpark_filter(key, |_| FilterOp::Unpark, |_| token).unparked
 }
@@ -367,5 +369,60 @@ pub(crate) fn unpark_filter(
     UnparkResult {
         unparked: count,
         have_more,
+    }
+}
+
+#[cfg(all(test, gosync_loom))]
+mod loom_tests {
+    use super::*;
+    use loom::sync::Arc;
+
+    /// A timed park races an unpark: either the parker is woken with the token and the
+    /// unparker counts it, or it times out and the unparker finds nobody.
+    #[test]
+    fn table_park_timeout_races_unpark() {
+        loom::model(|| {
+            let word = Arc::new(AtomicUsize::new(0));
+            let key = &*word as *const AtomicUsize as usize;
+            let far = Instant::now() + std::time::Duration::from_secs(3600);
+            let t = loom::thread::spawn(move || park(key, 0, || true, Some(far), |_| {}));
+            let r = unpark_one(key, |_| 7);
+            match (t.join().unwrap(), r.unparked) {
+                (ParkResult::Unparked(7), 1) | (ParkResult::TimedOut, 0) => {}
+                // The unparker ran before the parker queued: nothing to wake, and the
+                // parker then timed out.
+                other => panic!("inconsistent park/unpark outcome: {other:?}"),
+            }
+        });
+    }
+
+    /// `validate` runs under the bucket lock: a waker that changes the word under the
+    /// same lock (in its callback) is never missed by a parker that checks it.
+    #[test]
+    fn table_validate_is_atomic_with_unpark() {
+        loom::model(|| {
+            let word = Arc::new(AtomicUsize::new(0));
+            let key = &*word as *const AtomicUsize as usize;
+            let w = word.clone();
+            let t = loom::thread::spawn(move || loop {
+                match park(key, 0, || w.load(Ordering::Relaxed) == 0, None, |_| {}) {
+                    ParkResult::Invalid | ParkResult::Unparked(_) => break,
+                    ParkResult::TimedOut => unreachable!(),
+                }
+            });
+            unpark_all_after(key, &word);
+            t.join().unwrap();
+        });
+    }
+
+    fn unpark_all_after(key: usize, word: &AtomicUsize) {
+        unpark_filter(
+            key,
+            |_| FilterOp::Unpark,
+            |_| {
+                word.store(1, Ordering::Relaxed);
+                0
+            },
+        );
     }
 }
