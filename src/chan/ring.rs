@@ -257,7 +257,8 @@ mod tests {
     #[test]
     fn drop_goes_on_after_a_value_panics_in_drop() {
         use std::rc::Rc;
-        struct Bomb(Rc<()>, bool);
+        /// Holds a count on the `Rc` (released even when its drop panics).
+        struct Bomb(#[allow(dead_code)] Rc<()>, bool);
         impl Drop for Bomb {
             fn drop(&mut self) {
                 if self.1 {
