@@ -140,6 +140,19 @@ fn ring_named_seeds_are_current() {
 }
 
 #[test]
+fn select_ops_named_seeds_are_current() {
+    use arbitrary::{Arbitrary, Unstructured};
+    use fuzz_bodies::select_ops::{run, seeds, Script};
+    named_seeds(
+        "select_ops",
+        seeds(),
+        Script::to_bytes,
+        |b| Script::arbitrary_take_rest(Unstructured::new(b)).ok(),
+        run,
+    );
+}
+
+#[test]
 fn chan_ops_corpus() {
     let n = replay("chan_ops", fuzz_bodies::chan_ops::run_bytes);
     assert!(n > 0);
@@ -148,5 +161,11 @@ fn chan_ops_corpus() {
 #[test]
 fn ring_corpus() {
     let n = replay("ring", fuzz_bodies::ring::run_bytes);
+    assert!(n > 0);
+}
+
+#[test]
+fn select_ops_corpus() {
+    let n = replay("select_ops", fuzz_bodies::select_ops::run_bytes);
     assert!(n > 0);
 }

@@ -15,4 +15,5 @@
 pub(crate) mod chan_ops;
 pub(crate) mod encode;
 pub(crate) mod ring;
+pub(crate) mod select_ops;
 pub(crate) mod tracked;
