@@ -62,7 +62,7 @@
 //! A send happens-before the corresponding receive completes (everything the sender
 //! wrote before `send` is visible to the receiver after `recv`), as in Go.
 
-#![cfg_attr(docsrs, feature(doc_auto_cfg))]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod facade;
 mod park;
