@@ -68,5 +68,10 @@ mod facade;
 mod park;
 
 pub mod chan;
+pub mod select;
 
 pub use chan::{bounded, unbounded, Receiver, Sender};
+pub use select::Select;
+
+#[doc(hidden)]
+pub use select::private as __private;

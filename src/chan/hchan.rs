@@ -101,6 +101,23 @@ pub(crate) struct Hchan<T> {
     pub(crate) senders: AtomicUsize,
     /// Live `Receiver` handles.
     pub(crate) receivers: AtomicUsize,
+
+    /// Under loom: this channel's creation number, the select lock-order key (see
+    /// [`Hchan::lock_order`]). Immutable.
+    #[cfg(gosync_loom)]
+    order: usize,
+}
+
+/// The next channel creation number under loom, reset for every execution of a
+/// model (a `loom::lazy_static` lives for one execution). A plain atomic: it is
+/// not part of what the model checks, only a deterministic name.
+#[cfg(gosync_loom)]
+#[allow(clippy::disallowed_types)]
+fn next_order() -> usize {
+    loom::lazy_static! {
+        static ref NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    }
+    NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
 }
 
 // SAFETY: the values of type `T` inside move between threads (so `T: Send`), and every
@@ -196,6 +213,25 @@ impl<T> Hchan<T> {
             flags: AtomicU8::new(0),
             senders: AtomicUsize::new(1),
             receivers: AtomicUsize::new(1),
+            #[cfg(gosync_loom)]
+            order: next_order(),
+        }
+    }
+
+    /// The key that orders this channel's lock among others (a select locks its
+    /// distinct channels in increasing key order): the channel's address, which is
+    /// stable while the channel is shared. Under loom it is the creation number
+    /// instead, because addresses differ from one execution of a model to the next
+    /// and the model must behave the same in every execution.
+    #[inline]
+    pub(crate) fn lock_order(&self) -> usize {
+        #[cfg(not(gosync_loom))]
+        {
+            self as *const Self as *const () as usize
+        }
+        #[cfg(gosync_loom)]
+        {
+            self.order
         }
     }
 

@@ -23,13 +23,15 @@
 mod error;
 mod hchan;
 mod ring;
+mod timer;
 pub(crate) mod waiter;
 
 pub use error::{
     RecvError, RecvTimeoutError, SendError, SendTimeoutError, TryRecvError, TrySendError,
 };
-#[allow(unused_imports)] // used by select
 pub(crate) use hchan::{Hchan, RecvAttempt, SendAttempt};
+pub(crate) use timer::Timer;
+pub use timer::{after, at, tick};
 
 use crate::facade::{thread, Arc, Ordering};
 use crate::park::Block;
@@ -128,6 +130,11 @@ pub(crate) enum RecvFlavor<T> {
     Chan(Arc<Hchan<T>>),
     /// Never ready (Go's nil channel).
     Never,
+    /// A timer ([`after`], [`at`], [`tick`]): its values are the instants it was due,
+    /// converted to `T` by the function (the identity for the public constructors,
+    /// which all return `Receiver<Instant>`; the function keeps the enum generic
+    /// without an unsafe cast).
+    Timer(Arc<Timer>, fn(Instant) -> T),
 }
 
 impl<T> Sender<T> {
@@ -342,6 +349,7 @@ impl<T> Receiver<T> {
             RecvFlavor::Never => loop {
                 thread::park();
             },
+            RecvFlavor::Timer(t, conv) => t.recv(Block::Forever).map(conv).map_err(|_| RecvError),
         }
     }
 
@@ -363,6 +371,7 @@ impl<T> Receiver<T> {
         match &self.flavor {
             RecvFlavor::Chan(c) => c.try_recv(),
             RecvFlavor::Never => Err(TryRecvError::Empty),
+            RecvFlavor::Timer(t, conv) => t.try_fire().map(conv).ok_or(TryRecvError::Empty),
         }
     }
 
@@ -415,6 +424,7 @@ impl<T> Receiver<T> {
                 }
                 Err(RecvTimeoutError::Timeout)
             }
+            RecvFlavor::Timer(t, conv) => t.recv(block).map(conv),
         }
     }
 
@@ -456,6 +466,7 @@ impl<T> Receiver<T> {
         match &self.flavor {
             RecvFlavor::Chan(c) => c.len(),
             RecvFlavor::Never => 0,
+            RecvFlavor::Timer(t, _) => t.len(),
         }
     }
 
@@ -480,10 +491,12 @@ impl<T> Receiver<T> {
         match &self.flavor {
             RecvFlavor::Chan(c) => c.capacity().is_some_and(|cap| c.len() >= cap),
             RecvFlavor::Never => true,
+            RecvFlavor::Timer(t, _) => t.len() == 1,
         }
     }
 
-    /// The capacity: `Some(0)` for rendezvous (and [`never()`]), `None` for unbounded.
+    /// The capacity: `Some(0)` for rendezvous (and [`never()`]), `Some(1)` for the
+    /// timers ([`after()`], [`at()`], [`tick()`]), `None` for unbounded.
     ///
     /// ```
     /// let (_tx, rx) = gosync::chan::bounded::<i32>(7);
@@ -493,6 +506,7 @@ impl<T> Receiver<T> {
         match &self.flavor {
             RecvFlavor::Chan(c) => c.capacity(),
             RecvFlavor::Never => Some(0),
+            RecvFlavor::Timer(..) => Some(1),
         }
     }
 
@@ -507,7 +521,7 @@ impl<T> Receiver<T> {
     pub fn is_closed(&self) -> bool {
         match &self.flavor {
             RecvFlavor::Chan(c) => c.is_closed(),
-            RecvFlavor::Never => false,
+            RecvFlavor::Never | RecvFlavor::Timer(..) => false,
         }
     }
 
@@ -520,6 +534,7 @@ impl<T> Receiver<T> {
     pub fn same_channel(&self, other: &Receiver<T>) -> bool {
         match (&self.flavor, &other.flavor) {
             (RecvFlavor::Chan(a), RecvFlavor::Chan(b)) => Arc::ptr_eq(a, b),
+            (RecvFlavor::Timer(a, _), RecvFlavor::Timer(b, _)) => Arc::ptr_eq(a, b),
             _ => false,
         }
     }
@@ -534,7 +549,7 @@ impl<T> Receiver<T> {
     pub fn waiting_senders(&self) -> usize {
         match &self.flavor {
             RecvFlavor::Chan(c) => c.waiting_senders(),
-            RecvFlavor::Never => 0,
+            RecvFlavor::Never | RecvFlavor::Timer(..) => 0,
         }
     }
 
@@ -547,7 +562,7 @@ impl<T> Receiver<T> {
     pub fn waiting_receivers(&self) -> usize {
         match &self.flavor {
             RecvFlavor::Chan(c) => c.waiting_receivers(),
-            RecvFlavor::Never => 0,
+            RecvFlavor::Never | RecvFlavor::Timer(..) => 0,
         }
     }
 }
@@ -585,6 +600,7 @@ impl<T> Clone for Receiver<T> {
                 RecvFlavor::Chan(c.clone())
             }
             RecvFlavor::Never => RecvFlavor::Never,
+            RecvFlavor::Timer(t, conv) => RecvFlavor::Timer(t.clone(), *conv),
         };
         Receiver { flavor }
     }
@@ -612,6 +628,7 @@ impl<T> fmt::Debug for Receiver<T> {
         match &self.flavor {
             RecvFlavor::Chan(c) => f.debug_struct("Receiver").field("chan", &**c).finish(),
             RecvFlavor::Never => f.write_str("Receiver { never }"),
+            RecvFlavor::Timer(t, _) => f.debug_struct("Receiver").field("timer", &**t).finish(),
         }
     }
 }

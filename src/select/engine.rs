@@ -1,0 +1,295 @@
+//! The select engine: Go's `selectgo`, as phase functions.
+//!
+//! ```text
+//!  plan         poll order (random permutation, or source order when biased) and
+//!               lock order (distinct channels sorted by address: `Hchan::lock_order`)
+//!  lock_all ─┐
+//!  poll      │  pass 1: the first ready case in poll order completes → done
+//!            │  none ready: default / deadline passed → unlock, done
+//!  register  │  pass 2: one waiter per case, all pointing at one Context
+//!  unlock_all┘
+//!  Context::wait(earliest of: the caller's deadline, the timers' deadlines)
+//!  lock_all, unregister, unlock_all     pass 3: unlink every waiter still linked
+//!  finish       collect the chosen case's outcome, take back unsent values
+//!               aborted by a timer's deadline → back to pass 1
+//! ```
+//!
+//! A select never completes against itself: it polls only in pass 1, before any of
+//! its waiters is linked, and a peer that claims one waiter of the select wins the
+//! whole Context, so the select's other waiters are dead to every later claimer.
+//!
+//! The phases are separate functions over a [`Cases`] collection so that other
+//! drivers (the dynamic [`Select`](crate::Select) builder, and a future async wait
+//! whose Context wakes a task instead of a thread) reuse them; [`run`] is the
+//! blocking driver.
+
+use super::handle::{Poll, SelectHandle};
+use super::rng;
+use crate::park::{Block, Context, SELECTED};
+use std::time::Instant;
+
+/// A collection of select cases, indexed by case number (source order).
+pub(crate) trait Cases {
+    /// How many cases.
+    fn count(&self) -> usize;
+    /// Case `i`. Must return the same case, at the same address, for the whole select.
+    fn case(&self, i: usize) -> &dyn SelectHandle;
+}
+
+/// How many cases a select handles without allocating its orders.
+const INLINE: usize = 16;
+
+/// Scratch memory for a plan: on the stack for small selects.
+pub(crate) struct Scratch {
+    poll: [u32; INLINE],
+    lock: [(usize, u32); INLINE],
+    heap_poll: Vec<u32>,
+    heap_lock: Vec<(usize, u32)>,
+}
+
+impl Scratch {
+    pub(crate) fn new() -> Self {
+        Scratch {
+            poll: [0; INLINE],
+            lock: [(0, 0); INLINE],
+            heap_poll: Vec::new(),
+            heap_lock: Vec::new(),
+        }
+    }
+}
+
+/// The order in which a select polls its cases and locks its channels.
+pub(crate) struct Plan<'s> {
+    /// Active cases (not nil, not `never`), in poll order.
+    poll: &'s [u32],
+    /// `(lock-order key, case)` for every case with a channel, sorted by key (the
+    /// channel's address; a creation number under loom): lock each distinct key
+    /// once, in this order.
+    lock: &'s [(usize, u32)],
+}
+
+/// Computes the poll order and lock order of `cases`.
+pub(crate) fn plan<'s, C: Cases + ?Sized>(cases: &C, biased: bool, s: &'s mut Scratch) -> Plan<'s> {
+    let n = cases.count();
+    assert!(u32::try_from(n).is_ok(), "gosync: too many select cases");
+    let (poll, lock): (&mut [u32], &mut [(usize, u32)]) = if n <= INLINE {
+        (&mut s.poll[..n], &mut s.lock[..n])
+    } else {
+        s.heap_poll.resize(n, 0);
+        s.heap_lock.resize(n, (0, 0));
+        (&mut s.heap_poll[..], &mut s.heap_lock[..])
+    };
+    let mut np = 0usize;
+    let mut nl = 0usize;
+    for i in 0..n {
+        let c = cases.case(i);
+        if !c.is_active() {
+            continue;
+        }
+        let i = i as u32;
+        if biased {
+            poll[np] = i;
+        } else {
+            // Inside-out Fisher–Yates: a uniform permutation of the active cases, so
+            // each ready case is equally likely to be polled first wherever it sits.
+            let j = rng::below(np as u32 + 1) as usize;
+            poll[np] = poll[j];
+            poll[j] = i;
+        }
+        np += 1;
+        if let Some(key) = c.lock_key() {
+            lock[nl] = (key, i);
+            nl += 1;
+        }
+    }
+    let lock = &mut lock[..nl];
+    lock.sort_unstable();
+    Plan {
+        poll: &poll[..np],
+        lock,
+    }
+}
+
+/// Locks every distinct channel, in lock-order key order (a global order, which keeps
+/// two selects over the same channels from deadlocking).
+pub(crate) fn lock_all<C: Cases + ?Sized>(cases: &C, plan: &Plan<'_>) {
+    let mut last = None;
+    for &(key, i) in plan.lock {
+        if last != Some(key) {
+            cases.case(i as usize).lock();
+            last = Some(key);
+        }
+    }
+}
+
+/// Unlocks every distinct channel, in reverse lock order.
+///
+/// # Safety
+/// The caller holds the locks taken by [`lock_all`].
+pub(crate) unsafe fn unlock_all<C: Cases + ?Sized>(cases: &C, plan: &Plan<'_>) {
+    let mut last = None;
+    for &(key, i) in plan.lock.iter().rev() {
+        if last != Some(key) {
+            // SAFETY: forwarded contract.
+            unsafe { cases.case(i as usize).unlock() };
+            last = Some(key);
+        }
+    }
+}
+
+/// Pass 1: completes the first ready case in poll order. Returns it, and a peer to
+/// wake after unlocking.
+///
+/// # Safety
+/// The caller holds every lock ([`lock_all`]) and no case is registered.
+pub(crate) unsafe fn poll<C: Cases + ?Sized>(
+    cases: &C,
+    plan: &Plan<'_>,
+) -> Option<(usize, Option<crate::park::Unparker>)> {
+    for &i in plan.poll {
+        // SAFETY: forwarded contract.
+        if let Poll::Ready(u) = unsafe { cases.case(i as usize).try_complete() } {
+            return Some((i as usize, u));
+        }
+    }
+    None
+}
+
+/// The earliest instant at which a case becomes ready by itself (a timer).
+pub(crate) fn next_timer<C: Cases + ?Sized>(cases: &C, plan: &Plan<'_>) -> Option<Instant> {
+    plan.poll
+        .iter()
+        .filter_map(|&i| cases.case(i as usize).ready_at())
+        .min()
+}
+
+/// Pass 2: links one waiter per case, all pointing at `ctx`.
+///
+/// # Safety
+/// The caller holds every lock, and pass 1 just found no case ready under this same
+/// hold. The cases do not move and `ctx` lives until [`finish`] returns.
+pub(crate) unsafe fn register<C: Cases + ?Sized>(cases: &C, plan: &Plan<'_>, ctx: &Context) {
+    for &i in plan.poll {
+        // SAFETY: forwarded contract.
+        unsafe { cases.case(i as usize).register(ctx, i as usize) };
+    }
+}
+
+/// Pass 3: unlinks every waiter a peer did not unlink.
+///
+/// # Safety
+/// The caller holds every lock; [`register`] ran and `ctx` is final.
+pub(crate) unsafe fn unregister<C: Cases + ?Sized>(cases: &C, plan: &Plan<'_>) {
+    for &i in plan.poll {
+        // SAFETY: forwarded contract.
+        unsafe { cases.case(i as usize).unregister() };
+    }
+}
+
+/// After pass 3 (unlocked): the chosen case collects its outcome, the others take
+/// their send values back; every waiter is dropped.
+///
+/// # Safety
+/// [`unregister`] ran after `ctx` became final; `chosen` is the case that final state
+/// selected, if any.
+pub(crate) unsafe fn finish<C: Cases + ?Sized>(cases: &C, plan: &Plan<'_>, chosen: Option<usize>) {
+    for &i in plan.poll {
+        // SAFETY: forwarded contract.
+        unsafe { cases.case(i as usize).finish(chosen == Some(i as usize)) };
+    }
+}
+
+/// Runs a select to completion on the current thread: blocks as `block` says.
+/// Returns the chosen case (its outcome is stored in it), or `None` if nothing was
+/// ready (`Block::No`) or the deadline passed.
+pub(crate) fn run<C: Cases + ?Sized>(cases: &C, block: Block, biased: bool) -> Option<usize> {
+    if block == Block::No {
+        if let Some(i) = sole_active(cases) {
+            // `select! { case => …, default => … }`: the channel's non-blocking path,
+            // which answers an empty or full channel without its lock.
+            // SAFETY: no lock is held and nothing is registered.
+            return unsafe { cases.case(i).try_alone() }.then_some(i);
+        }
+    }
+    let mut scratch = Scratch::new();
+    let plan = plan(cases, biased, &mut scratch);
+    loop {
+        lock_all(cases, &plan);
+        // SAFETY: every lock is held and no case is registered.
+        if let Some((i, wake)) = unsafe { poll(cases, &plan) } {
+            // SAFETY: the locks taken above.
+            unsafe { unlock_all(cases, &plan) };
+            if let Some(u) = wake {
+                u.unpark();
+            }
+            return Some(i);
+        }
+        let give_up = match block {
+            Block::No => None,
+            Block::Forever => Some(None),
+            // The clock, not `facade::expired`: under loom the deadline is modelled by
+            // the Context's wait, which may abort at any point.
+            Block::Until(t) if Instant::now() < t => Some(Some(t)),
+            Block::Until(_) => None,
+        };
+        let Some(deadline) = give_up else {
+            // SAFETY: the locks taken above.
+            unsafe { unlock_all(cases, &plan) };
+            return None;
+        };
+        if let Some(i) = park(cases, &plan, deadline) {
+            return Some(i);
+        }
+        if deadline.is_some_and(crate::facade::expired) {
+            return None;
+        }
+        // A timer came due (or the wait for it ended early): poll again.
+    }
+}
+
+/// The only active case, if exactly one is.
+#[inline]
+fn sole_active<C: Cases + ?Sized>(cases: &C) -> Option<usize> {
+    let mut found = None;
+    for i in 0..cases.count() {
+        if cases.case(i).is_active() {
+            if found.is_some() {
+                return None;
+            }
+            found = Some(i);
+        }
+    }
+    found
+}
+
+/// Passes 2 and 3 around one wait. Called with every lock held (released here);
+/// returns the case a peer completed, or `None` if the wait ended first.
+#[cold]
+fn park<C: Cases + ?Sized>(cases: &C, plan: &Plan<'_>, deadline: Option<Instant>) -> Option<usize> {
+    let wake_at = match (deadline, next_timer(cases, plan)) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    };
+    let ctx = Context::new();
+    // SAFETY: every lock is held and pass 1 found nothing ready under this hold; the
+    // cases are borrowed for this whole call (they cannot move) and `ctx` outlives
+    // `finish` below.
+    unsafe {
+        register(cases, plan, &ctx);
+        unlock_all(cases, plan);
+    }
+    // A final state: SELECTED + case (a peer completed that case), or ABORTED
+    // (`wake_at` passed before any peer claimed the select).
+    let state = ctx.wait(wake_at);
+    let chosen = state.checked_sub(SELECTED);
+    lock_all(cases, plan);
+    // SAFETY: every lock is held, `ctx` is final; after the unlock no peer can reach
+    // a waiter of ours (each was unlinked under its channel's lock, after which peers
+    // only see the queues without it), so `finish` may take them apart.
+    unsafe {
+        unregister(cases, plan);
+        unlock_all(cases, plan);
+        finish(cases, plan, chosen);
+    }
+    chosen
+}
