@@ -57,10 +57,29 @@
 //!   every send fail (with its value) and drops what was buffered.
 //! - There are no goroutines: these are OS threads.
 //!
+//! ## Async
+//!
+//! With the `async` feature (on by default) the same channels serve async tasks, on
+//! any executor: [`Sender::send_async`], [`Receiver::recv_async`], streams and sinks.
+//! Threads and tasks may share a channel on both sides, and every future is cancel
+//! safe (dropping one inside `tokio::select!` loses no value). The chapter is
+//! [`chan::future`].
+//!
+//! ```
+//! # #[cfg(feature = "async")] {
+//! let (tx, rx) = gosync::chan::bounded(0);
+//! let worker = std::thread::spawn(move || tx.send("from a thread").unwrap());
+//! let got = futures::executor::block_on(rx.recv_async()); // received by a task
+//! assert_eq!(got, Ok("from a thread"));
+//! worker.join().unwrap();
+//! # }
+//! ```
+//!
 //! ## Memory model
 //!
 //! A send happens-before the corresponding receive completes (everything the sender
-//! wrote before `send` is visible to the receiver after `recv`), as in Go.
+//! wrote before `send` is visible to the receiver after `recv`), as in Go. The same
+//! holds between threads and tasks, in either direction.
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 

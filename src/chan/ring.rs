@@ -96,7 +96,7 @@ impl<T> Ring<T> {
 
     /// Puts `v` back at the front (it becomes the next value popped). Grows if full.
     /// (For a cancelled async receive that must give back a value it was handed.)
-    #[allow(dead_code)]
+    #[cfg_attr(not(feature = "async"), allow(dead_code))]
     pub(crate) fn push_front(&mut self, v: T) {
         if self.len == self.buf.len() {
             self.grow();
