@@ -88,9 +88,14 @@ mod park;
 
 pub mod chan;
 pub mod select;
+pub mod sync;
 
 pub use chan::{bounded, unbounded, Receiver, Sender};
 pub use select::Select;
+pub use sync::{
+    Cond, Mutex, MutexGuard, Once, OnceValue, Pool, Pooled, RwMutex, RwMutexReadGuard,
+    RwMutexWriteGuard, WaitGroup,
+};
 
 #[doc(hidden)]
 pub use select::private as __private;
