@@ -81,7 +81,7 @@
 //! wrote before `send` is visible to the receiver after `recv`), as in Go. The same
 //! holds between threads and tasks, in either direction.
 
-#![cfg_attr(docsrs, feature(doc_auto_cfg))]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod facade;
 mod park;
