@@ -153,6 +153,19 @@ fn select_ops_named_seeds_are_current() {
 }
 
 #[test]
+fn pool_ops_named_seeds_are_current() {
+    use arbitrary::{Arbitrary, Unstructured};
+    use fuzz_bodies::pool_ops::{run, seeds, Script};
+    named_seeds(
+        "pool_ops",
+        seeds(),
+        Script::to_bytes,
+        |b| Script::arbitrary_take_rest(Unstructured::new(b)).ok(),
+        run,
+    );
+}
+
+#[test]
 fn chan_ops_corpus() {
     let n = replay("chan_ops", fuzz_bodies::chan_ops::run_bytes);
     assert!(n > 0);
@@ -167,5 +180,11 @@ fn ring_corpus() {
 #[test]
 fn select_ops_corpus() {
     let n = replay("select_ops", fuzz_bodies::select_ops::run_bytes);
+    assert!(n > 0);
+}
+
+#[test]
+fn pool_ops_corpus() {
+    let n = replay("pool_ops", fuzz_bodies::pool_ops::run_bytes);
     assert!(n > 0);
 }

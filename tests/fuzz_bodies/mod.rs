@@ -14,6 +14,7 @@
 
 pub(crate) mod chan_ops;
 pub(crate) mod encode;
+pub(crate) mod pool_ops;
 pub(crate) mod ring;
 pub(crate) mod select_ops;
 pub(crate) mod tracked;
