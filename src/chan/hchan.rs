@@ -24,8 +24,16 @@
 //!    `closechan`).
 //! 5. A waiter is linked only while its thread waits on it; whoever completes or
 //!    cancels it unlinks it (under the lock) before that thread returns.
-//! 6. Once `closed` is set it stays set; after it, nothing is added to the buffer and
-//!    no waiter is enqueued.
+//! 6. Once `closed` is set it stays set; after it, no waiter is enqueued and no send
+//!    adds to the buffer (only a give-back, below, may).
+//! 7. Give-back (feature `async`): a receive future dropped after a sender handed it a
+//!    value gives the value back, under the lock: to the first claimable waiting
+//!    receiver, else to the FRONT of the buffer (it was sent before anything buffered
+//!    since, because the buffer was empty when it was handed over). This is the one
+//!    way the buffer can exceed its capacity: by one value per such give-back (so a
+//!    rendezvous channel may briefly hold a value). While over capacity, sends do not
+//!    buffer and a receive does not refill the buffer from a parked sender; the
+//!    checker bounds the excess by the give-backs not yet drained.
 //!
 //! Lock order: a thread holds at most one channel lock, except a select, which takes
 //! the locks of its distinct channels in address order. No other lock is taken while
@@ -57,6 +65,10 @@ struct Inner<T> {
     sendq: WaitQueue<T>,
     recvq: WaitQueue<T>,
     closed: bool,
+    /// For the checker: values given back over capacity (invariant 7) since the
+    /// buffer was last within its capacity.
+    #[cfg(any(debug_assertions, gosync_loom))]
+    over_cap: usize,
 }
 
 /// The outcome of a send attempt made under the lock.
@@ -141,14 +153,18 @@ impl<T> fmt::Debug for Hchan<T> {
 }
 
 impl<T> Inner<T> {
-    /// Asserts invariants 1, 2 and 6 (debug builds and loom). Runs at the end of
+    /// Asserts invariants 1, 2, 6 and 7 (debug builds and loom). Runs at the end of
     /// every locked section.
     #[cfg(any(debug_assertions, gosync_loom))]
-    fn check(&self, cap: Option<usize>) {
+    fn check(&mut self, cap: Option<usize>) {
         let len = self.ring.len();
         if let Some(c) = cap {
+            if len <= c {
+                self.over_cap = 0;
+            }
+            // 7: only give-backs push the buffer past its capacity.
             assert!(
-                len <= c,
+                len <= c + self.over_cap,
                 "bug: channel holds {len} values over capacity {c}"
             );
         }
@@ -178,7 +194,7 @@ impl<T> Inner<T> {
         );
         if let Some(c) = cap {
             assert!(
-                len == c || c == 0 || s.is_none(),
+                len >= c || s.is_none(),
                 "bug: a sender waits while the buffer has room"
             );
         } else {
@@ -188,7 +204,7 @@ impl<T> Inner<T> {
 
     #[cfg(not(any(debug_assertions, gosync_loom)))]
     #[inline(always)]
-    fn check(&self, _cap: Option<usize>) {}
+    fn check(&mut self, _cap: Option<usize>) {}
 }
 
 impl<T> Hchan<T> {
@@ -205,6 +221,8 @@ impl<T> Hchan<T> {
                 sendq: WaitQueue::new(),
                 recvq: WaitQueue::new(),
                 closed: false,
+                #[cfg(any(debug_assertions, gosync_loom))]
+                over_cap: 0,
             }),
             cap,
             len: AtomicUsize::new(0),
@@ -352,13 +370,21 @@ impl<T> Hchan<T> {
     /// # Safety
     /// The caller holds the lock.
     pub(crate) unsafe fn try_recv_locked(&self) -> RecvAttempt<T> {
+        let cap = self.cap;
         // SAFETY: the caller holds the lock.
         let (r, u) = unsafe {
             self.locked(|inner| {
                 if let Some(v) = inner.ring.pop() {
                     // The buffer was full if a sender is parked: move its value into
-                    // the room just made (invariant 2 keeps FIFO order).
-                    if let Some(w) = inner.sendq.claim_front() {
+                    // the room just made (invariant 2 keeps FIFO order). No room was
+                    // made if the buffer was over capacity (invariant 7).
+                    let room = cap.map_or(true, |c| inner.ring.len() < c);
+                    let parked = if room {
+                        inner.sendq.claim_front()
+                    } else {
+                        None
+                    };
+                    if let Some(w) = parked {
                         let sv = w.take().expect("bug: parked sender without a value");
                         inner.ring.push(sv);
                         return (Some(v), Some(w as *const Waiter<T>));
@@ -378,6 +404,37 @@ impl<T> Hchan<T> {
             None if unsafe { self.closed_locked() } => RecvAttempt::Closed,
             None => RecvAttempt::Empty,
         }
+    }
+
+    /// Gives back a value that a dropped receive future had been handed (invariant
+    /// 7): to the first claimable waiting receiver (returned, to be woken after
+    /// unlocking), else to the front of the buffer, past the capacity if need be.
+    ///
+    /// # Safety
+    /// The caller holds the lock.
+    #[cfg(feature = "async")]
+    pub(crate) unsafe fn give_back_locked(&self, v: T) -> Option<Unparker> {
+        let cap = self.cap;
+        // SAFETY: the caller holds the lock.
+        let ((), u) = unsafe {
+            self.locked(|inner| {
+                // A claimable receiver means an empty buffer (invariant 2): handing
+                // the value to it keeps it first in line.
+                if let Some(w) = inner.recvq.claim_front() {
+                    // We won the claim: the slot is ours until `complete`.
+                    w.put(v);
+                    return ((), Some(w as *const Waiter<T>));
+                }
+                inner.ring.push_front(v);
+                #[cfg(any(debug_assertions, gosync_loom))]
+                if cap.is_some_and(|c| inner.ring.len() > c) {
+                    inner.over_cap += 1;
+                }
+                let _ = cap;
+                ((), None)
+            })
+        };
+        u
     }
 
     /// Whether the channel is closed.
@@ -445,7 +502,8 @@ impl<T> Hchan<T> {
         match self.cap {
             None => false,
             Some(0) => self.recvq_len.load(Ordering::Acquire) == 0,
-            Some(c) => self.len.load(Ordering::Acquire) == c,
+            // `>=`: a give-back may push the buffer past its capacity (invariant 7).
+            Some(c) => self.len.load(Ordering::Acquire) >= c,
         }
     }
 

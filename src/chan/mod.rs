@@ -21,6 +21,8 @@
 //! the channel (when the last receiver goes, or the channel is freed).
 
 mod error;
+#[cfg(feature = "async")]
+pub mod future;
 mod hchan;
 mod ring;
 mod timer;
@@ -29,6 +31,8 @@ pub(crate) mod waiter;
 pub use error::{
     RecvError, RecvTimeoutError, SendError, SendTimeoutError, TryRecvError, TrySendError,
 };
+#[cfg(feature = "async")]
+pub use future::{RecvFuture, RecvStream, SendFuture, SendSink};
 pub(crate) use hchan::{Hchan, RecvAttempt, SendAttempt};
 pub(crate) use timer::Timer;
 pub use timer::{after, at, tick};

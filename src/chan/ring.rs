@@ -96,7 +96,7 @@ impl<T> Ring<T> {
 
     /// Puts `v` back at the front (it becomes the next value popped). Grows if full.
     /// (For a cancelled async receive that must give back a value it was handed.)
-    #[allow(dead_code)]
+    #[cfg_attr(not(feature = "async"), allow(dead_code))]
     pub(crate) fn push_front(&mut self, v: T) {
         if self.len == self.buf.len() {
             self.grow();
@@ -149,7 +149,19 @@ impl<T> Ring<T> {
 
 impl<T> Drop for Ring<T> {
     fn drop(&mut self) {
-        while let Some(v) = self.pop() {
+        /// Keeps dropping if a value's `Drop` panics, so that one panicking value does
+        /// not leak the values behind it (as `Vec` and `VecDeque` do; a second panic
+        /// while unwinding aborts, as there).
+        struct Rest<'a, T>(&'a mut Ring<T>);
+        impl<T> Drop for Rest<'_, T> {
+            fn drop(&mut self) {
+                while let Some(v) = self.0.pop() {
+                    drop(v);
+                }
+            }
+        }
+        let rest = Rest(self);
+        while let Some(v) = rest.0.pop() {
             drop(v);
         }
     }
@@ -240,6 +252,37 @@ mod tests {
         assert_eq!(Rc::strong_count(&v), 3);
         drop(r);
         assert_eq!(Rc::strong_count(&v), 1);
+    }
+
+    #[test]
+    fn drop_goes_on_after_a_value_panics_in_drop() {
+        use std::rc::Rc;
+        /// Holds a count on the `Rc` (released even when its drop panics).
+        struct Bomb(#[allow(dead_code)] Rc<()>, bool);
+        impl Drop for Bomb {
+            fn drop(&mut self) {
+                if self.1 {
+                    panic!("boom");
+                }
+            }
+        }
+        let v = Rc::new(());
+        let mut r = Ring::with_slots(4);
+        // Wrapped: head at slot 2.
+        r.push(Bomb(v.clone(), false));
+        r.push(Bomb(v.clone(), false));
+        r.pop();
+        r.pop();
+        for i in 0..4 {
+            r.push(Bomb(v.clone(), i == 1));
+        }
+        let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| drop(r)));
+        assert!(caught.is_err());
+        assert_eq!(
+            Rc::strong_count(&v),
+            1,
+            "values behind the panicking one leaked"
+        );
     }
 
     #[test]

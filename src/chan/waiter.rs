@@ -1,14 +1,21 @@
 //! Waiters (Go's `sudog`) and the FIFO wait queues `sendq` / `recvq`.
 //!
 //! A [`Waiter`] lives on the stack of the thread blocked in a send, a receive or a
-//! select, and is linked into one channel's queue while that thread waits. Its fields
-//! are grouped by who may touch them:
+//! select — or inside the pinned future of an async task — and is linked into one
+//! channel's queue while its owner waits. Threads and tasks share the queues, so they
+//! are served in one arrival order. Its fields are grouped by who may touch them:
 //!
 //! - `links`: under the channel lock only (queue surgery).
 //! - `slot`, `closed`: by the waiting thread before it links the waiter and after its
 //!   [`Context`] reached a final state; in between, only by the peer that won the
 //!   context's claim (one CAS), and only until it completes the context.
 //! - `ctx`, `case`: immutable.
+//!
+//! A waiter is claimed only by a thread that holds the lock of the channel whose queue
+//! it is linked in, and that thread completes the claimed context before unlocking.
+//! So the owner of a single-channel operation that takes that lock finds the context
+//! `WAITING` or final, never `BUSY` (a select's context, shared by waiters in several
+//! channels, may be `BUSY` under another channel's lock).
 
 use crate::facade::UnsafeCell;
 use crate::park::Context;
@@ -162,6 +169,8 @@ impl<T> WaitQueue<T> {
         self.len
     }
 
+    /// Used only by the invariant checker (debug and loom builds).
+    #[cfg(any(debug_assertions, gosync_loom))]
     #[inline]
     pub(crate) fn is_empty(&self) -> bool {
         self.len == 0

@@ -148,14 +148,27 @@ pub(crate) use loom::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicU8, 
 #[cfg(gosync_loom)]
 pub(crate) use loom::sync::Arc;
 
+/// Defines a `const fn` on the normal build and a plain `fn` under loom, whose
+/// atomics and cells cannot be built in a constant context. Public constructors
+/// documented as `const fn` (e.g. `Mutex::new`) are written once through this macro.
+macro_rules! const_fn {
+    ($(#[$attr:meta])* $vis:vis fn $($rest:tt)*) => {
+        #[cfg(not(gosync_loom))]
+        $(#[$attr])* $vis const fn $($rest)*
+        #[cfg(gosync_loom)]
+        $(#[$attr])* $vis fn $($rest)*
+    };
+}
+pub(crate) use const_fn;
+
 /// Threads: a handle to wake, the current thread, parking.
 pub(crate) mod thread {
     #[cfg(gosync_loom)]
     #[allow(unused_imports)]
-    pub(crate) use loom::thread::{current, yield_now, Thread};
+    pub(crate) use loom::thread::{current, yield_now, Thread, ThreadId};
     #[cfg(not(gosync_loom))]
     #[allow(unused_imports)]
-    pub(crate) use std::thread::{current, yield_now, Thread};
+    pub(crate) use std::thread::{current, yield_now, Thread, ThreadId};
 
     use std::time::Instant;
 
@@ -244,6 +257,13 @@ impl<T: ?Sized> UnsafeCell<T> {
 }
 
 /// A plain mutex for the wait table's buckets (never held across a park).
+///
+/// Under loom, `lock` spins on `try_lock` with `yield_now` instead of blocking: the
+/// wait table wakes threads with `unpark` *after* releasing a bucket, so an unpark can
+/// reach a thread that is meanwhile waiting for another bucket. Loom makes any blocked
+/// thread runnable on `unpark`, which inside a blocking `loom::sync::Mutex::lock`
+/// trips its "expected to be able to acquire lock" assertion; a yielding thread just
+/// tries again.
 #[derive(Debug)]
 pub(crate) struct Mutex<T> {
     #[cfg(not(gosync_loom))]
@@ -276,11 +296,24 @@ impl<T> Mutex<T> {
 
     /// Locks. Nothing in gosync panics while holding one of these, so poisoning is
     /// ignored rather than propagated.
+    #[cfg(not(gosync_loom))]
     #[inline]
     pub(crate) fn lock(&self) -> MutexGuard<'_, T> {
         self.inner
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Locks (loom build: `try_lock`, yielding to the holder until it succeeds).
+    #[cfg(gosync_loom)]
+    pub(crate) fn lock(&self) -> MutexGuard<'_, T> {
+        loop {
+            match self.inner.try_lock() {
+                Ok(guard) => return guard,
+                Err(std::sync::TryLockError::Poisoned(e)) => return e.into_inner(),
+                Err(std::sync::TryLockError::WouldBlock) => loom::thread::yield_now(),
+            }
+        }
     }
 }
 

@@ -7,9 +7,17 @@
 //! - [`table`]: an address-keyed wait table (Go's `sema.go`, parking_lot's parking
 //!   lot) for everything that parks on a word rather than on a waiter node.
 //! - [`lock::RawLock`]: the channel lock, a one-byte spin-then-park mutex on the table.
+//! - `waker::WakerSlot` (feature `async`): where a task leaves its `Waker`, so that a
+//!   [`Context`] can stand for a task as well as for a thread.
+//! - `timers` (feature `async`): the one lazily started thread that wakes tasks
+//!   waiting on timer receivers at their deadlines.
 
 pub(crate) mod lock;
 pub(crate) mod table;
+#[cfg(feature = "async")]
+pub(crate) mod timers;
+#[cfg(feature = "async")]
+pub(crate) mod waker;
 
 use crate::facade::{thread, AtomicUsize, Ordering, SpinWait, UnsafeCell};
 use std::fmt;
@@ -39,10 +47,14 @@ pub(crate) const SELECTED: usize = 3;
 /// woken through its thread handle. Never visible through [`Context::state`].
 const SLEEPING: usize = 1 << (usize::BITS - 1);
 
-/// Spin rounds (1, 2, 4, … pauses) before a blocked operation starts yielding.
-const WAIT_SPINS: u32 = 4;
-/// Yields before a blocked operation parks.
-const WAIT_YIELDS: u32 = 32;
+/// Spin rounds (1, 2, 4, … pauses: about 63 in all, a few microseconds) before a
+/// blocked operation parks.
+const WAIT_SPINS: u32 = 6;
+/// Yields before a blocked operation parks: none. Measured with every core busy, a
+/// yield hands the core to the busy process for a whole time slice, and 32 yields
+/// made a rendezvous hand-off 3–10× slower than parking at once (which the peer's
+/// unpark answers promptly); with idle cores the spin already catches the peer.
+const WAIT_YIELDS: u32 = 0;
 
 /// When a blocking operation gives up.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -77,19 +89,48 @@ impl Block {
     }
 }
 
-/// One blocked operation of one thread: the "selected" word and the wake handle.
+/// One blocked operation of one thread or task: the "selected" word and the wake
+/// handle.
 ///
-/// Lives on the blocked thread's stack for as long as any waiter pointing at it is
+/// A thread's context lives on its stack for as long as any waiter pointing at it is
 /// linked into a queue or claimed ([`Context::wait`] returns only on a final state).
+/// A task's context lives inside its pinned future, whose `Drop` unlinks its waiter
+/// and, if a peer claimed the context, settles the outcome before the memory goes.
+///
+/// The claimer's protocol is the same for both: CAS `WAITING` → `BUSY`, move the
+/// value, [`complete`](Context::complete) (which takes the wake handle while still
+/// `BUSY`, then publishes the final state and never touches the context again), and
+/// wake after unlocking. A task's poll registers its waker first and reads the state
+/// after ([`Context::poll_state`]), so a claim is never missed: either the claimer
+/// takes the new waker, or the poll sees `BUSY` or final. (`SLEEPING` is a thread's
+/// business only: a task context never sets it.)
 pub(crate) struct Context {
     /// `WAITING`, `BUSY`, `ABORTED` or `SELECTED + case` (table above), plus the
     /// `SLEEPING` flag.
     state: AtomicUsize,
+    /// Whom to wake.
+    wake: Wake,
+}
+
+/// The wake handle of a [`Context`].
+enum Wake {
     /// The thread to wake. Written by the owner while the state is `WAITING` without
     /// `SLEEPING` (it sets `SLEEPING` with Release right after); from a claim of a
     /// `SLEEPING` context on, owned by the claimer, which takes it out before
     /// publishing the final state (after which the context may be gone).
-    thread: UnsafeCell<Option<thread::Thread>>,
+    Thread(UnsafeCell<Option<thread::Thread>>),
+    /// The task's waker: registered by the polling task at any time, taken by the
+    /// claimer before it publishes the final state.
+    #[cfg(feature = "async")]
+    Task(waker::WakerSlot),
+}
+
+/// What an [`Unparker`] wakes.
+#[derive(Debug)]
+enum Handle {
+    Thread(thread::Thread),
+    #[cfg(feature = "async")]
+    Task(std::task::Waker),
 }
 
 impl fmt::Debug for Context {
@@ -100,17 +141,22 @@ impl fmt::Debug for Context {
     }
 }
 
-/// Wakes a thread whose [`Context`] was completed; call it after unlocking.
+/// Wakes a thread or task whose [`Context`] was completed; call it after unlocking.
 #[must_use = "a completed waiter must be woken"]
 #[derive(Debug)]
-pub(crate) struct Unparker(Option<thread::Thread>);
+pub(crate) struct Unparker(Option<Handle>);
 
 impl Unparker {
-    /// Wakes the thread, if it was parked (or about to park) on its context.
+    /// Wakes the thread, if it was parked (or about to park) on its context, or the
+    /// task, if it had registered a waker (one that was registering at that moment
+    /// sees the final state itself).
     #[inline]
     pub(crate) fn unpark(self) {
-        if let Some(t) = self.0 {
-            t.unpark();
+        match self.0 {
+            Some(Handle::Thread(t)) => t.unpark(),
+            #[cfg(feature = "async")]
+            Some(Handle::Task(w)) => w.wake(),
+            None => {}
         }
     }
 }
@@ -128,7 +174,17 @@ impl Context {
     pub(crate) fn new() -> Self {
         Context {
             state: AtomicUsize::new(WAITING),
-            thread: UnsafeCell::new(None),
+            wake: Wake::Thread(UnsafeCell::new(None)),
+        }
+    }
+
+    /// A context for an async task: woken through the waker its polls register with
+    /// [`Context::poll_state`].
+    #[cfg(feature = "async")]
+    pub(crate) fn new_task() -> Self {
+        Context {
+            state: AtomicUsize::new(WAITING),
+            wake: Wake::Task(waker::WakerSlot::new()),
         }
     }
 
@@ -165,20 +221,66 @@ impl Context {
     /// not touch it (nor any waiter pointing at it) again.
     #[inline]
     pub(crate) unsafe fn complete(&self, case: usize) -> Unparker {
-        // Only the claimer writes the state while it is BUSY.
-        let sleeping = self.state.load(Ordering::Relaxed) & SLEEPING != 0;
-        let t = if sleeping {
-            // SAFETY: the owner stored the handle before setting SLEEPING (which our
-            // Acquire claim saw) and never touches it again; the claim made us its
-            // only user until the final state is published below.
-            self.thread.with_mut(|p| unsafe { (*p).take() })
-        } else {
-            None
+        let h = match &self.wake {
+            Wake::Thread(thread) => {
+                // Only the claimer writes the state while it is BUSY.
+                let sleeping = self.state.load(Ordering::Relaxed) & SLEEPING != 0;
+                if sleeping {
+                    // SAFETY: the owner stored the handle before setting SLEEPING
+                    // (which our Acquire claim saw) and never touches it again; the
+                    // claim made us its only user until the final state is
+                    // published below.
+                    thread
+                        .with_mut(|p| unsafe { (*p).take() })
+                        .map(Handle::Thread)
+                } else {
+                    None
+                }
+            }
+            // Taken while still BUSY: after the store below the future that holds
+            // this context may be dropped at once.
+            #[cfg(feature = "async")]
+            Wake::Task(slot) => slot.take().map(Handle::Task),
         };
-        // ORDERING: Release pairs with the Acquire load in `wait`: the value written
-        // into the waiter's slot before this store is visible to the woken thread.
+        // ORDERING: Release pairs with the Acquire load in `wait` / `poll_state`: the
+        // value written into the waiter's slot before this store is visible to the
+        // woken thread or task.
         self.state.store(SELECTED + case, Ordering::Release);
-        Unparker(t)
+        Unparker(h)
+    }
+
+    /// For the task that owns this context: registers `waker` for the claimer to take,
+    /// then returns the state read after registering.
+    ///
+    /// `WAITING`: nobody has claimed it yet, and whoever does will wake `waker` (or a
+    /// waker of the same task). `BUSY`: a claimer is inside its critical section; the
+    /// caller waits for it to finish (e.g. by taking the lock the claimer holds), then
+    /// asks again. Final: done.
+    #[cfg(feature = "async")]
+    pub(crate) fn poll_state(&self, waker: &std::task::Waker) -> usize {
+        match &self.wake {
+            Wake::Task(slot) => slot.register(waker),
+            Wake::Thread(_) => unreachable!("bug: poll_state on a thread's context"),
+        }
+        // ORDERING: Acquire pairs with the Release in `complete` (the value moved
+        // before it is visible). A claim whose take came before our register is seen
+        // here: `register` synchronised with that take, which followed the claim's
+        // CAS.
+        self.state()
+    }
+
+    /// Makes a completed context reusable for the next operation of the same task
+    /// (a stream's next item, a sink's next value).
+    ///
+    /// # Safety
+    /// The caller owns the context, its state is final, and no waiter pointing at it
+    /// is linked: nobody else can reach it.
+    #[cfg(feature = "async")]
+    pub(crate) unsafe fn reset(&self) {
+        debug_assert!(self.state() >= ABORTED, "bug: reset of a live context");
+        // ORDERING: Relaxed: the next peer reaches the context only through a waiter
+        // linked under a channel lock, whose release publishes this store.
+        self.state.store(WAITING, Ordering::Relaxed);
     }
 
     /// The owner gives up: `WAITING` → `ABORTED`. Fails when a peer claimed first.
@@ -214,6 +316,12 @@ impl Context {
     /// then stores the thread handle, sets `SLEEPING` and parks. Spurious and stale
     /// unparks only cause another loop.
     pub(crate) fn wait(&self, deadline: Option<std::time::Instant>) -> usize {
+        #[allow(clippy::infallible_destructuring_match)] // two variants with `async`
+        let thread_slot = match &self.wake {
+            Wake::Thread(t) => t,
+            #[cfg(feature = "async")]
+            Wake::Task(_) => unreachable!("bug: Context::wait on a task's context"),
+        };
         let mut spin = SpinWait::new(WAIT_SPINS, WAIT_YIELDS);
         loop {
             let raw = self.state.load(Ordering::Acquire);
@@ -247,7 +355,7 @@ impl Context {
             if raw & SLEEPING == 0 {
                 // SAFETY: while the state is WAITING without SLEEPING only the owner
                 // (this thread) touches the handle.
-                self.thread.with_mut(|p| unsafe {
+                thread_slot.with_mut(|p| unsafe {
                     if (*p).is_none() {
                         *p = Some(thread::current());
                     }

@@ -1,5 +1,6 @@
 //! An address-keyed wait table: threads park on a key (the address of the word they
-//! wait on) and are woken by key, FIFO per key (Go's `sema.go` semaphore table,
+//! wait on) and are woken by key, FIFO per key (a waiter that re-parks after losing a
+//! race may ask to go back to the front: [`Queueing::Front`]) (Go's `sema.go` semaphore table,
 //! parking_lot's parking lot).
 //!
 //! The table is a fixed array of buckets, each a small mutex over an intrusive FIFO
@@ -23,8 +24,11 @@ use std::time::Instant;
 
 #[cfg(not(gosync_loom))]
 const BUCKETS: usize = 256;
+/// One bucket under loom: which keys share a bucket depends on heap addresses, which
+/// change from one explored execution to the next, and loom needs every execution of
+/// a model to be deterministic. One bucket also explores every key collision.
 #[cfg(gosync_loom)]
-const BUCKETS: usize = 4;
+const BUCKETS: usize = 1;
 
 /// Sentinel in [`Node::token`]: still parked.
 const PARKED: usize = usize::MAX;
@@ -131,6 +135,9 @@ fn bucket(key: usize) -> &'static Bucket {
 /// Fibonacci hashing of an address onto a bucket.
 fn hash(key: usize) -> usize {
     const BITS: u32 = BUCKETS.trailing_zeros();
+    if BITS == 0 {
+        return 0;
+    }
     (key.wrapping_mul(0x9E37_79B9_7F4A_7C15_u64 as usize) >> (usize::BITS - BITS)) % BUCKETS
 }
 
@@ -150,6 +157,19 @@ impl Queue {
             }
         }
         self.tail = node;
+    }
+
+    /// Prepends `node`.
+    ///
+    /// # Safety
+    /// `node` is live and not linked; the bucket lock is held (we have `&mut self`).
+    unsafe fn push_front(&mut self, node: *const Node) {
+        // SAFETY: per the contract, `node` is a live node that we may link.
+        unsafe { (*node).next.with_mut(|n| *n = self.head) };
+        if self.tail.is_null() {
+            self.tail = node;
+        }
+        self.head = node;
     }
 
     /// Unlinks `node` (whose predecessor is `prev`, null for the head).
@@ -199,6 +219,41 @@ pub(crate) fn park(
     deadline: Option<Instant>,
     timed_out: impl FnOnce(bool),
 ) -> ParkResult {
+    park_with(
+        key,
+        park_token,
+        Queueing::Back,
+        validate,
+        || {},
+        deadline,
+        timed_out,
+    )
+}
+
+/// Where [`park_with`] links the thread into its key's queue.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Queueing {
+    /// Behind everyone (FIFO): a first-time waiter.
+    Back,
+    /// In front of everyone: a waiter that was woken, lost the race for what it
+    /// waited for, and goes back to sleep keeping its seniority (Go's `queueLifo` in
+    /// `sync.Mutex`).
+    Front,
+}
+
+/// [`park`] with more control: `queueing` says where the thread joins the queue, and
+/// `before_sleep` runs once the thread is linked and the bucket lock released, before
+/// it sleeps (not at all when `validate` fails). A `Cond` waiter unlocks its mutex
+/// there: a wake-up sent after that unlock finds the waiter already queued.
+pub(crate) fn park_with(
+    key: usize,
+    park_token: usize,
+    queueing: Queueing,
+    validate: impl FnOnce() -> bool,
+    before_sleep: impl FnOnce(),
+    deadline: Option<Instant>,
+    timed_out: impl FnOnce(bool),
+) -> ParkResult {
     let node = Node {
         key,
         park_token,
@@ -214,8 +269,14 @@ pub(crate) fn park(
         }
         // SAFETY: `node` lives on this frame, which does not return before the node is
         // unlinked (below); the bucket lock is held.
-        unsafe { q.push(&node) };
+        unsafe {
+            match queueing {
+                Queueing::Back => q.push(&node),
+                Queueing::Front => q.push_front(&node),
+            }
+        }
     }
+    before_sleep();
     loop {
         // ORDERING: Acquire pairs with the unparker's Release store of the token, so
         // whatever it did before waking us (e.g. handing over a lock) is visible.
@@ -285,6 +346,17 @@ pub(crate) fn unpark_filter(
     mut filter: impl FnMut(usize) -> FilterOp,
     callback: impl FnOnce(UnparkResult) -> usize,
 ) -> UnparkResult {
+    unpark_filter_with(key, (), |_, token| filter(token), |_, res| callback(res))
+}
+
+/// [`unpark_filter`] whose filter keeps notes in `notes` (say, how many readers and
+/// writers it chose) that the callback then reads, all under the bucket lock.
+pub(crate) fn unpark_filter_with<S>(
+    key: usize,
+    mut notes: S,
+    mut filter: impl FnMut(&mut S, usize) -> FilterOp,
+    callback: impl FnOnce(S, UnparkResult) -> usize,
+) -> UnparkResult {
     let b = bucket(key);
     let mut q = b.queue.lock();
     // Unlinked nodes, chained through their `next` fields (they stay alive: their
@@ -300,7 +372,7 @@ pub(crate) fn unpark_filter(
         let (node_key, tok, next) =
             unsafe { ((*cur).key, (*cur).park_token, (*cur).next.with(|n| *n)) };
         if node_key == key {
-            match filter(tok) {
+            match filter(&mut notes, tok) {
                 FilterOp::Unpark => {
                     // SAFETY: `cur` is linked after `prev`; the lock is held.
                     unsafe { q.unlink(prev, cur) };
@@ -328,10 +400,13 @@ pub(crate) fn unpark_filter(
         prev = cur;
         cur = next;
     }
-    let token = callback(UnparkResult {
-        unparked: count,
-        have_more,
-    });
+    let token = callback(
+        notes,
+        UnparkResult {
+            unparked: count,
+            have_more,
+        },
+    );
     assert!(
         token != PARKED,
         "bug: unpark token collides with the parked sentinel"

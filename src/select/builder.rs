@@ -14,7 +14,7 @@ use std::fmt;
 use std::time::{Duration, Instant};
 
 /// One case of a [`Select`]: the engine's view of it, and its closure.
-trait Arm<R> {
+pub(super) trait Arm<R> {
     /// The case, for the engine.
     fn handle(&self) -> &dyn SelectHandle;
     /// Runs the closure on the outcome (the engine chose this case).
@@ -92,8 +92,8 @@ impl<R> Cases for [Box<dyn Arm<R> + '_>] {
 /// assert_eq!(sel.wait(), (3, 300));
 /// ```
 pub struct Select<'a, R> {
-    arms: Vec<Box<dyn Arm<R> + 'a>>,
-    biased: bool,
+    pub(super) arms: Vec<Box<dyn Arm<R> + 'a>>,
+    pub(super) biased: bool,
 }
 
 impl<R> fmt::Debug for Select<'_, R> {

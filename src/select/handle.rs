@@ -105,6 +105,16 @@ pub(crate) trait SelectHandle {
     /// final state (so no peer can reach the waiter any more), and `selected` says
     /// whether that final state chose this case.
     unsafe fn finish(&self, selected: bool);
+
+    /// An async select dropped after a peer completed this case (and before the
+    /// outcome reached the caller): gives a received value back to its channel
+    /// (invariant 7 of `chan::hchan`), so that the drop loses nothing. Other cases
+    /// have nothing to give back: a completed send stays sent.
+    ///
+    /// # Safety
+    /// [`finish`](Self::finish) ran with `selected`; no lock is held.
+    #[cfg(feature = "async")]
+    unsafe fn give_back(&self) {}
 }
 
 // ----- receive ---------------------------------------------------------------------
@@ -178,6 +188,22 @@ impl<T> fmt::Debug for RecvCase<'_, T> {
 }
 
 impl<T> SelectHandle for RecvCase<'_, T> {
+    #[cfg(feature = "async")]
+    unsafe fn give_back(&self) {
+        // SAFETY: `finish` ran: no waiter is linked and only this thread opens the cell.
+        let r = self.state.with_mut(|p| unsafe { (*p).result.take() });
+        if let (Some(Ok(v)), Some(RecvFlavor::Chan(c))) = (r, self.flavor()) {
+            c.lock();
+            // SAFETY: the lock is held.
+            let u = unsafe { c.give_back_locked(v) };
+            // SAFETY: taken above.
+            unsafe { c.unlock() };
+            if let Some(u) = u {
+                u.unpark();
+            }
+        }
+    }
+
     fn is_active(&self) -> bool {
         matches!(
             self.flavor(),

@@ -180,6 +180,8 @@
 
 mod builder;
 mod engine;
+#[cfg(feature = "async")]
+mod future;
 mod handle;
 mod macros;
 #[doc(hidden)]

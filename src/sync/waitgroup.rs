@@ -1,0 +1,432 @@
+//! `WaitGroup`: Go's `sync.WaitGroup` — wait for a collection of tasks to finish.
+//!
+//! # State word
+//!
+//! One `AtomicU64`, as in Go: the counter (an `i32`) in the high half, the number of
+//! registered waiters (a `u32`) in the low half.
+//!
+//! | counter | waiters | meaning                                                     |
+//! |---------|---------|-------------------------------------------------------------|
+//! | `0`     | `0`     | idle: `wait` returns at once                                |
+//! | `n > 0` | `0`     | `n` tasks outstanding, nobody waiting: `done` is one add     |
+//! | `n > 0` | `w > 0` | `w` threads parked (or about to park) until the counter is 0 |
+//! | `0`     | `w > 0` | the last `done` is about to wake the `w` waiters            |
+//!
+//! A waiter registers (adds one to `waiters`) *inside* the wait table's `validate`,
+//! under the bucket lock, and only while the counter is not zero; the last `done`
+//! wakes every parked waiter and clears `waiters` in one critical section under the
+//! same lock. So every registered waiter is queued when it is woken, none can
+//! register for a counter that already reached zero, and a timed-out waiter
+//! unregisters itself under that lock too.
+
+use crate::facade::{const_fn, AtomicU64, Ordering};
+use crate::park::table::{self, FilterOp, ParkResult};
+use std::fmt;
+use std::time::{Duration, Instant};
+
+const WAITERS_MASK: u64 = 0xFFFF_FFFF;
+
+/// The counter half of a state word.
+fn counter(state: u64) -> i32 {
+    (state >> 32) as i32
+}
+
+/// The waiters half of a state word.
+fn waiters(state: u64) -> u32 {
+    state as u32
+}
+
+/// Waits for a collection of tasks to finish: Go's `sync.WaitGroup`.
+///
+/// [`add`](WaitGroup::add) counts tasks in, [`done`](WaitGroup::done) counts one out,
+/// [`wait`](WaitGroup::wait) blocks until the count is zero. A group can be reused
+/// once `wait` has returned.
+///
+/// # Go → gosync
+///
+/// ```go
+/// var wg sync.WaitGroup
+/// for i := 0; i < 3; i++ {
+///     wg.Add(1)
+///     go func() {
+///         defer wg.Done()
+///         work(i)
+///     }()
+/// }
+/// wg.Wait()
+/// ```
+///
+/// ```
+/// use gosync::WaitGroup;
+/// use std::sync::atomic::{AtomicUsize, Ordering};
+/// use std::thread;
+///
+/// let wg = WaitGroup::new();
+/// let finished = AtomicUsize::new(0);
+/// thread::scope(|s| {
+///     for _ in 0..3 {
+///         wg.add(1);
+///         s.spawn(|| {
+///             finished.fetch_add(1, Ordering::Relaxed);
+///             wg.done();
+///         });
+///     }
+///     wg.wait();
+///     assert_eq!(finished.load(Ordering::Relaxed), 3);
+/// });
+/// ```
+///
+/// Go 1.25's `wg.Go(f)` is [`go`](WaitGroup::go):
+///
+/// ```
+/// use gosync::WaitGroup;
+/// use std::thread;
+///
+/// let wg = WaitGroup::new();
+/// thread::scope(|s| {
+///     for i in 0..3 {
+///         wg.go(s, move || assert!(i < 3));
+///     }
+///     wg.wait();
+/// });
+/// ```
+///
+/// # Differences from Go
+///
+/// - Misuse panics with messages prefixed `gosync:`; a panicking `add` first undoes its
+///   change, so the group stays consistent for other threads.
+/// - [`wait_timeout`](WaitGroup::wait_timeout) exists.
+/// - [`go`](WaitGroup::go) runs `f` on a scoped OS thread and returns its join handle.
+///
+/// # Differences from crossbeam-utils' `WaitGroup`
+///
+/// crossbeam's is a cloned handle whose drop counts done; this one is Go's counter, so
+/// one group is shared by reference and `add` can count several tasks at once.
+pub struct WaitGroup {
+    /// `counter << 32 | waiters` (state table in the module docs).
+    state: AtomicU64,
+}
+
+impl WaitGroup {
+    const_fn! {
+        /// A new group with a zero counter. `const`, so it can initialise a `static`.
+        ///
+        /// ```
+        /// static PENDING: gosync::WaitGroup = gosync::WaitGroup::new();
+        /// PENDING.wait(); // zero: returns at once
+        /// ```
+        pub fn new() -> Self {
+            WaitGroup {
+                state: AtomicU64::new(0),
+            }
+        }
+    }
+
+    /// Adds `delta` (which may be negative) to the counter (Go's `Add`). When the
+    /// counter reaches zero, every thread blocked in [`wait`](WaitGroup::wait) is
+    /// released.
+    ///
+    /// Add before starting the task, not inside it, so that `wait` cannot see zero
+    /// too early.
+    ///
+    /// # Panics
+    ///
+    /// - `"gosync: negative WaitGroup counter"` if the counter would go below zero;
+    /// - if `add` with a positive delta races with the end of a `wait` (the counter
+    ///   was zero with waiters still being released: Go's "WaitGroup misuse");
+    /// - if the counter would overflow an `i32`.
+    ///
+    /// In each case the call's change is undone before it panics.
+    ///
+    /// ```
+    /// let wg = gosync::WaitGroup::new();
+    /// wg.add(2);
+    /// wg.done();
+    /// wg.add(-1);
+    /// wg.wait(); // zero
+    /// ```
+    ///
+    /// ```should_panic
+    /// let wg = gosync::WaitGroup::new();
+    /// wg.done(); // panics: "gosync: negative WaitGroup counter"
+    /// ```
+    pub fn add(&self, delta: isize) {
+        let Ok(delta) = i32::try_from(delta) else {
+            panic!("gosync: WaitGroup delta {delta} does not fit the counter");
+        };
+        let (old, new, waiting) = self.add_raw(delta);
+        if new < 0 {
+            self.undo(delta);
+            panic!("gosync: negative WaitGroup counter");
+        }
+        if new > i64::from(i32::MAX) {
+            self.undo(delta);
+            panic!("gosync: WaitGroup counter overflow");
+        }
+        if waiting != 0 && delta > 0 && old == 0 {
+            self.undo(delta);
+            panic!("gosync: WaitGroup misuse: add called concurrently with wait");
+        }
+        if new == 0 && waiting != 0 {
+            self.release_waiters();
+        }
+    }
+
+    /// Counts one task out: `add(-1)` (Go's `Done`).
+    ///
+    /// # Panics
+    ///
+    /// `"gosync: negative WaitGroup counter"` if the counter is already zero.
+    ///
+    /// ```
+    /// let wg = gosync::WaitGroup::new();
+    /// wg.add(1);
+    /// wg.done();
+    /// wg.wait();
+    /// ```
+    #[inline]
+    pub fn done(&self) {
+        self.add(-1);
+    }
+
+    /// Blocks until the counter is zero (Go's `Wait`). Returns at once if it is zero
+    /// now. Everything the tasks did before their `done` is visible after `wait`.
+    ///
+    /// ```
+    /// use gosync::WaitGroup;
+    /// use std::thread;
+    ///
+    /// let wg = WaitGroup::new();
+    /// let mut results = [0; 4];
+    /// thread::scope(|s| {
+    ///     for (i, slot) in results.iter_mut().enumerate() {
+    ///         wg.add(1);
+    ///         let wg = &wg;
+    ///         s.spawn(move || {
+    ///             *slot = i * i;
+    ///             wg.done();
+    ///         });
+    ///     }
+    ///     wg.wait();
+    /// });
+    /// assert_eq!(results, [0, 1, 4, 9]);
+    /// ```
+    #[inline]
+    pub fn wait(&self) {
+        // ORDERING: Acquire pairs with the Release half of every `done`'s fetch_add
+        // (a chain of RMWs), so the tasks' work is visible to us.
+        if counter(self.state.load(Ordering::Acquire)) != 0 {
+            self.wait_slow(None);
+        }
+    }
+
+    /// Like [`wait`](WaitGroup::wait), but gives up after `timeout`. Returns `true` if
+    /// the counter reached zero, `false` if the time ran out first.
+    ///
+    /// `Duration::ZERO` only checks; a timeout too large to represent waits without a
+    /// deadline.
+    ///
+    /// ```
+    /// use gosync::WaitGroup;
+    /// use std::time::Duration;
+    ///
+    /// let wg = WaitGroup::new();
+    /// wg.add(1);
+    /// assert!(!wg.wait_timeout(Duration::from_millis(1))); // nobody calls done
+    /// wg.done();
+    /// assert!(wg.wait_timeout(Duration::from_secs(1)));
+    /// ```
+    pub fn wait_timeout(&self, timeout: Duration) -> bool {
+        // ORDERING: as in `wait`.
+        if counter(self.state.load(Ordering::Acquire)) == 0 {
+            return true;
+        }
+        if timeout.is_zero() {
+            return false;
+        }
+        match Instant::now().checked_add(timeout) {
+            Some(deadline) => self.wait_slow(Some(deadline)),
+            None => {
+                self.wait_slow(None);
+                true
+            }
+        }
+    }
+
+    /// Runs `f` on a new scoped thread counted by this group: Go 1.25's `wg.Go(f)`.
+    ///
+    /// Calls `add(1)` now and `done()` when `f` returns *or panics*, so `wait` never
+    /// hangs on a task that panicked (the panic itself reaches whoever joins the
+    /// returned handle, or else `std::thread::scope` when the scope ends).
+    ///
+    /// # Panics
+    ///
+    /// If the OS cannot create a thread (after undoing the `add`).
+    ///
+    /// ```
+    /// use gosync::{Mutex, WaitGroup};
+    /// use std::thread;
+    ///
+    /// let wg = WaitGroup::new();
+    /// let sum = Mutex::new(0);
+    /// thread::scope(|s| {
+    ///     for i in 1..=3 {
+    ///         let sum = &sum;
+    ///         wg.go(s, move || *sum.lock() += i);
+    ///     }
+    ///     wg.wait();
+    ///     assert_eq!(*sum.lock(), 6);
+    /// });
+    /// ```
+    #[cfg(not(gosync_loom))]
+    pub fn go<'scope, 'env, F, R>(
+        &'scope self,
+        scope: &'scope std::thread::Scope<'scope, 'env>,
+        f: F,
+    ) -> std::thread::ScopedJoinHandle<'scope, R>
+    where
+        F: FnOnce() -> R + Send + 'scope,
+        R: Send + 'scope,
+    {
+        /// Calls `done` when dropped, also while unwinding out of `f`.
+        struct DoneOnDrop<'a>(&'a WaitGroup);
+        impl Drop for DoneOnDrop<'_> {
+            fn drop(&mut self) {
+                self.0.done();
+            }
+        }
+
+        self.add(1);
+        let spawned = std::thread::Builder::new().spawn_scoped(scope, move || {
+            let _done = DoneOnDrop(self);
+            f()
+        });
+        match spawned {
+            Ok(handle) => handle,
+            Err(e) => {
+                self.done();
+                panic!("gosync: WaitGroup::go failed to spawn a thread: {e}");
+            }
+        }
+    }
+
+    /// The wait-table key: the address of the state word.
+    fn key(&self) -> usize {
+        &self.state as *const AtomicU64 as usize
+    }
+
+    /// Adds `delta` to the counter; returns the old and new counter (the new one
+    /// unwrapped, to detect overflow) and the waiters.
+    fn add_raw(&self, delta: i32) -> (i32, i64, u32) {
+        // The counter is the high half: adding `delta << 32` (two's complement)
+        // changes only it, modulo 2^32.
+        let shifted = (i64::from(delta) as u64) << 32;
+        // ORDERING: Release publishes the task's work to the waiter (through the
+        // chain of RMWs on this word); Acquire lets the last `done`, which wakes the
+        // waiters, carry every earlier `done`'s work along with its own.
+        let prev = self.state.fetch_add(shifted, Ordering::AcqRel);
+        let old = counter(prev);
+        (old, i64::from(old) + i64::from(delta), waiters(prev))
+    }
+
+    /// Reverts a panicking `add`, releasing the waiters if that brings the counter
+    /// back to a zero they are waiting for.
+    fn undo(&self, delta: i32) {
+        let (_, new, waiting) = self.add_raw(delta.wrapping_neg());
+        if new == 0 && waiting != 0 {
+            self.release_waiters();
+        }
+    }
+
+    /// The counter reached zero with waiters registered: wake them all and clear the
+    /// waiters half, in one critical section of the bucket lock.
+    #[cold]
+    fn release_waiters(&self) {
+        table::unpark_filter(
+            self.key(),
+            |_| FilterOp::Unpark,
+            |_| {
+                // Every registered waiter is queued (it registers while queueing,
+                // under this lock) and is woken now, so none remains registered.
+                self.state.fetch_and(!WAITERS_MASK, Ordering::Relaxed);
+                0
+            },
+        );
+    }
+
+    /// Registers and parks until the counter is zero or `deadline`; `true` if zero.
+    #[cold]
+    fn wait_slow(&self, deadline: Option<Instant>) -> bool {
+        let mut reached_zero_at_timeout = false;
+        let result = table::park(
+            self.key(),
+            0,
+            || {
+                // ORDERING: Acquire as in `wait`, for when we see zero and return.
+                let mut state = self.state.load(Ordering::Acquire);
+                loop {
+                    if counter(state) == 0 {
+                        return false;
+                    }
+                    assert!(
+                        waiters(state) != u32::MAX,
+                        "gosync: too many threads waiting on one WaitGroup"
+                    );
+                    match self.state.compare_exchange_weak(
+                        state,
+                        state + 1,
+                        Ordering::Acquire,
+                        Ordering::Acquire,
+                    ) {
+                        Ok(_) => return true,
+                        Err(s) => state = s,
+                    }
+                }
+            },
+            deadline,
+            |_| {
+                // Still queued, so still registered: unregister. The counter may be
+                // zero already, with the last `done` about to take this lock.
+                // ORDERING: Acquire as in `wait`, for when it is zero.
+                let prev = self.state.fetch_sub(1, Ordering::Acquire);
+                reached_zero_at_timeout = counter(prev) == 0;
+            },
+        );
+        match result {
+            // Woken by the last `done`: the table's token hand-off (Release/Acquire)
+            // orders everything before it ahead of our return.
+            ParkResult::Unparked(_) | ParkResult::Invalid => true,
+            ParkResult::TimedOut => reached_zero_at_timeout,
+        }
+    }
+}
+
+impl Default for WaitGroup {
+    /// Same as [`WaitGroup::new`].
+    ///
+    /// ```
+    /// let wg: gosync::WaitGroup = Default::default();
+    /// wg.wait();
+    /// ```
+    fn default() -> Self {
+        WaitGroup::new()
+    }
+}
+
+impl fmt::Debug for WaitGroup {
+    /// Shows the counter and how many threads wait (a snapshot).
+    ///
+    /// ```
+    /// let wg = gosync::WaitGroup::new();
+    /// wg.add(2);
+    /// assert_eq!(format!("{wg:?}"), "WaitGroup { count: 2, waiters: 0 }");
+    /// # wg.add(-2);
+    /// ```
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let state = self.state.load(Ordering::Relaxed);
+        f.debug_struct("WaitGroup")
+            .field("count", &counter(state))
+            .field("waiters", &waiters(state))
+            .finish()
+    }
+}
