@@ -546,6 +546,8 @@ def main():
     ap.add_argument("--cell-timeout-s", type=int, default=120, help="a cell running longer is recorded as hung")
     ap.add_argument("--out", help="output directory (default benches/results; target/bench-quick with --quick)")
     ap.add_argument("--from-json", help="re-render the table and chart from a latest.json; run nothing")
+    ap.add_argument("--readme", help="also put the table into this file, between the lines "
+                    "<!-- bench-table:start --> and <!-- bench-table:end -->")
     a = ap.parse_args()
     if a.reps is None:
         a.reps = 2 if a.quick else 5
@@ -604,6 +606,16 @@ def main():
         title = "gosync against its peers" + ("" if cond == "idle" else ", every core busy with a background load")
         with open(os.path.join(a.out, name), "w") as f:
             f.write(svg_chart(rows, title, sub))
+    if a.readme:
+        with open(a.readme) as f:
+            text = f.read()
+        start, end = "<!-- bench-table:start -->", "<!-- bench-table:end -->"
+        i, j = text.find(start), text.find(end)
+        if i < 0 or j < i:
+            sys.exit("report.py: %s has no %s ... %s block" % (a.readme, start, end))
+        with open(a.readme, "w") as f:
+            f.write(text[: i + len(start)] + "\n" + md + text[j:])
+        log("updated the table in %s" % a.readme)
     print(md)
     log("wrote %s/latest.md, latest.json and the chart%s" % (a.out, "s" if len(results) > 1 else ""))
 
