@@ -169,6 +169,8 @@ impl<T> WaitQueue<T> {
         self.len
     }
 
+    /// Used only by the invariant checker (debug and loom builds).
+    #[cfg(any(debug_assertions, gosync_loom))]
     #[inline]
     pub(crate) fn is_empty(&self) -> bool {
         self.len == 0

@@ -21,9 +21,9 @@ const PARKED: u8 = 2;
 
 /// Spin rounds (1, 2, 4, … pauses) before a contended lock starts yielding.
 const LOCK_SPINS: u32 = 4;
-/// Yields before a contended lock parks (the holder may have been preempted: yielding
-/// lets it finish its short critical section).
-const LOCK_YIELDS: u32 = 8;
+/// Yields before a contended lock parks: one, in case the holder was preempted on
+/// this core; more only burn time slices when every core is busy.
+const LOCK_YIELDS: u32 = 1;
 
 /// A raw mutual-exclusion lock with no data and no guard: lock and unlock are separate
 /// calls, so that a select can hold the locks of several channels at once.

@@ -1,5 +1,6 @@
 //! An address-keyed wait table: threads park on a key (the address of the word they
-//! wait on) and are woken by key, FIFO per key (Go's `sema.go` semaphore table,
+//! wait on) and are woken by key, FIFO per key (a waiter that re-parks after losing a
+//! race may ask to go back to the front: [`Queueing::Front`]) (Go's `sema.go` semaphore table,
 //! parking_lot's parking lot).
 //!
 //! The table is a fixed array of buckets, each a small mutex over an intrusive FIFO

@@ -1,0 +1,3 @@
+module gosync-benches/go
+
+go 1.19
