@@ -179,7 +179,7 @@ fn sender_parks_first(
         let received = allocs_during(|| {
             for i in 0..rounds as u64 {
                 // The last `cap` values sit in the buffer with no sender behind them.
-                if (i as usize) < rounds - cap {
+                if (i as usize) < rounds.saturating_sub(cap) {
                     while rx.waiting_senders() == 0 {
                         thread::yield_now();
                     }
@@ -195,7 +195,8 @@ fn sender_parks_first(
 fn blocking_handoffs_allocate_nothing() {
     // Forced hand-offs are slow (a park and an unpark each, and a busy machine may
     // give each wait a whole time slice): fewer of them.
-    let rounds = OPS / 25;
+    // At least a few rounds past the largest capacity, so that the sender really parks.
+    let rounds = (OPS / 25).max(8);
     for cap in [0, 1, 4] {
         let (tx, rx) = gosync::bounded::<u64>(cap);
         receiver_parks_first(&tx, &rx, WARMUP);
@@ -359,7 +360,8 @@ fn parked_selects(
 
 #[test]
 fn parked_selects_allocate_nothing() {
-    let rounds = OPS / 25; // as in `blocking_handoffs_allocate_nothing`
+    // At least a few rounds past the largest capacity, so that the sender really parks.
+    let rounds = (OPS / 25).max(8); // as in `blocking_handoffs_allocate_nothing`
     for k in 1..=4 {
         // Rendezvous channels: nothing is ever ready without a parked peer.
         let (txs, rxs) = channels(0);

@@ -403,6 +403,20 @@ impl SpinWait {
     }
 }
 
+/// A small per-thread number (round robin, assigned on the thread's first call), used
+/// to spread threads over shards.
+///
+/// A placement hint, not synchronisation: loom need not see it, so it is a plain std
+/// atomic (under loom every model thread may share one index, which is still correct:
+/// they then contend for one shard).
+pub(crate) fn thread_index() -> usize {
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    thread_local! {
+        static INDEX: usize = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+    INDEX.try_with(|i| *i).unwrap_or(0)
+}
+
 /// Pads and aligns a value to a cache line to keep hot words apart.
 #[allow(unused_imports)]
 pub(crate) use crossbeam_utils::CachePadded;

@@ -226,13 +226,14 @@ impl Context {
                 // Only the claimer writes the state while it is BUSY.
                 let sleeping = self.state.load(Ordering::Relaxed) & SLEEPING != 0;
                 if sleeping {
-                    // SAFETY: the owner stored the handle before setting SLEEPING
-                    // (which our Acquire claim saw) and never touches it again; the
-                    // claim made us its only user until the final state is
-                    // published below.
-                    thread
-                        .with_mut(|p| unsafe { (*p).take() })
-                        .map(Handle::Thread)
+                    // The owner stored the handle before setting SLEEPING (which our
+                    // Acquire claim saw) and never touches it again; the claim made
+                    // us its only user until the final state is published below.
+                    let taken = thread.with_mut(|p| {
+                        // SAFETY: exclusive access, as just argued.
+                        unsafe { (*p).take() }
+                    });
+                    taken.map(Handle::Thread)
                 } else {
                     None
                 }

@@ -109,17 +109,9 @@ impl<T> Shard<T> {
 }
 
 /// A small per-thread number that spreads threads over shards (round robin, assigned
-/// on a thread's first use of any pool).
+/// on a thread's first use of any pool): see [`crate::facade::thread_index`].
 fn thread_index() -> usize {
-    // A placement hint, not synchronisation: loom need not see it, so a plain std
-    // atomic (under loom every model thread shares the test thread's index, which is
-    // still correct: they then contend for one shard).
-    #[allow(clippy::disallowed_types)]
-    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-    thread_local! {
-        static INDEX: usize = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    }
-    INDEX.try_with(|i| *i).unwrap_or(0)
+    crate::facade::thread_index()
 }
 
 /// The default number of shards: twice the available parallelism, as a power of two.
