@@ -502,15 +502,77 @@ pub(crate) mod adaptive {
             self.release();
             if let Some(t) = self.parked_at {
                 let waited = t.elapsed();
-                let _ = SHIFT.try_with(|s| {
-                    let v = s.get();
-                    s.set(if waited < SHORT {
-                        (v + 1).min(MAX_SHIFT)
-                    } else {
-                        v.saturating_sub(2).max(MIN_SHIFT)
-                    });
-                });
+                let _ = SHIFT.try_with(|s| s.set(learn(s.get(), waited)));
             }
+        }
+    }
+
+    /// The next budget exponent after a wait that parked and lasted `waited` in all.
+    fn learn(shift: u32, waited: Duration) -> u32 {
+        if waited < SHORT {
+            (shift + 1).min(MAX_SHIFT)
+        } else {
+            shift.saturating_sub(2).max(MIN_SHIFT)
+        }
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn short_waits_grow_the_budget_up_to_the_cap_long_ones_shrink_it() {
+            let mut s = MIN_SHIFT;
+            for _ in 0..20 {
+                s = learn(s, Duration::from_micros(50));
+            }
+            assert_eq!(s, MAX_SHIFT);
+            s = learn(s, Duration::from_millis(5));
+            assert_eq!(s, MAX_SHIFT - 2);
+            for _ in 0..20 {
+                s = learn(s, Duration::from_secs(1));
+            }
+            assert_eq!(s, MIN_SHIFT);
+        }
+
+        #[test]
+        fn a_long_parked_wait_lowers_this_threads_budget() {
+            std::thread::spawn(|| {
+                SHIFT.with(|s| s.set(MAX_SHIFT));
+                let mut spin = Spin::new();
+                // Pretend it parked 10 ms ago and was woken now.
+                spin.parked_at = Instant::now().checked_sub(Duration::from_millis(10));
+                let parked = spin.parked_at.is_some();
+                drop(spin);
+                if parked {
+                    assert_eq!(SHIFT.with(|s| s.get()), MAX_SHIFT - 2);
+                }
+                // A wait that never parked teaches nothing.
+                drop(Spin::new());
+                if parked {
+                    assert_eq!(SHIFT.with(|s| s.get()), MAX_SHIFT - 2);
+                }
+            })
+            .join()
+            .unwrap();
+        }
+
+        #[test]
+        fn the_budget_is_bounded_and_spent() {
+            std::thread::spawn(|| {
+                SHIFT.with(|s| s.set(MAX_SHIFT));
+                let mut spin = Spin::new();
+                let mut steps = 0u32;
+                while spin.spin() {
+                    steps += 1;
+                    assert!(steps <= (1 << MAX_SHIFT) + YIELDS_PER_SHIFT * MAX_SHIFT);
+                }
+                // Spent: it says park, and keeps saying so; the slot was given back.
+                assert!(!spin.spin());
+                assert!(!spin.slot);
+            })
+            .join()
+            .unwrap();
         }
     }
 }
