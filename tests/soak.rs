@@ -185,6 +185,7 @@ const OP_NAMES: [&str; OPS] = [
 // The shared world
 
 const CHANS: usize = 4;
+const MAX_WORKERS: usize = 8;
 /// Capacity classes: rendezvous, 1, N, unbounded.
 const CAPS: [Option<usize>; CHANS] = [Some(0), Some(1), Some(4), None];
 
@@ -226,6 +227,45 @@ impl Drop for Generation {
     }
 }
 
+/// What a worker is doing (for the watchdog's report of a stuck thread).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Doing {
+    Between,
+    Chan,
+    BlockingSend,
+    BlockingRecv,
+    SelectMacro,
+    BlockingSelect,
+    SelectBuilder,
+    Timer,
+    Mutex,
+    RwMutex,
+    Cond,
+    WaitGroup,
+    Once,
+    Pool,
+    NewGeneration,
+    Finished,
+}
+const DOING_NAMES: [&str; 16] = [
+    "between operations",
+    "a channel operation",
+    "an untimed send",
+    "an untimed recv",
+    "a select!",
+    "a blocking select!",
+    "a Select builder",
+    "a timer",
+    "a Mutex operation",
+    "an RwMutex operation",
+    "a Cond operation",
+    "a WaitGroup operation",
+    "a Once operation",
+    "a Pool operation",
+    "a generation switch",
+    "finished",
+];
+
 struct PoolItem {
     in_use: AtomicBool,
     _t: Tracked,
@@ -245,6 +285,8 @@ struct World {
     queue_cond: Cond,
     pool: Pool<PoolItem>,
     bounded_pool: Pool<PoolItem>,
+    /// What each worker is doing now.
+    doing: Vec<AtomicUsize>,
 }
 
 fn pool_item() -> PoolItem {
@@ -268,6 +310,7 @@ impl World {
             queue_cond: Cond::new(),
             pool: Pool::new(pool_item),
             bounded_pool: Pool::with_max_idle(2, pool_item),
+            doing: (0..MAX_WORKERS).map(|_| AtomicUsize::new(0)).collect(),
         }
     }
 
@@ -344,20 +387,40 @@ impl Worker<'_> {
         *last = m.seq;
     }
 
+    /// Records what this thread is doing, for the watchdog's report.
+    fn doing(&self, what: Doing) {
+        self.world.doing[self.id].store(what as usize, Ordering::Relaxed);
+    }
+
     fn step(&mut self) {
-        match self.rng.below(100) {
-            0..=39 => self.chan_op(),
-            40..=51 => self.select_macro(),
-            52..=59 => self.select_builder(),
-            60..=61 => self.timer(),
-            62..=69 => self.mutex(),
-            70..=77 => self.rwmutex(),
-            78..=84 => self.cond(),
-            85..=86 => self.waitgroup(),
-            87..=89 => self.once(),
+        let what = match self.rng.below(100) {
+            0..=39 => Doing::Chan,
+            40..=51 => Doing::SelectMacro,
+            52..=59 => Doing::SelectBuilder,
+            60..=61 => Doing::Timer,
+            62..=69 => Doing::Mutex,
+            70..=77 => Doing::RwMutex,
+            78..=84 => Doing::Cond,
+            85..=86 => Doing::WaitGroup,
+            87..=89 => Doing::Once,
+            _ => Doing::Pool,
+        };
+        self.doing(what);
+        match what {
+            Doing::Chan => self.chan_op(),
+            Doing::SelectMacro => self.select_macro(),
+            Doing::SelectBuilder => self.select_builder(),
+            Doing::Timer => self.timer(),
+            Doing::Mutex => self.mutex(),
+            Doing::RwMutex => self.rwmutex(),
+            Doing::Cond => self.cond(),
+            Doing::WaitGroup => self.waitgroup(),
+            Doing::Once => self.once(),
             _ => self.pool(),
         }
+        self.doing(Doing::Between);
         if self.rng.chance(if cfg!(miri) { 40 } else { 3000 }) {
+            self.doing(Doing::NewGeneration);
             let close = self.rng.chance(2);
             self.world.new_generation(close);
             self.count(Op::NewGeneration);
@@ -377,12 +440,14 @@ impl Worker<'_> {
         match self.rng.below(8) {
             0 if untimed => {
                 drop(rx);
+                self.doing(Doing::BlockingSend);
                 let m = self.msg(gid, c);
                 let _ = tx.send(m);
                 self.count(Op::Send);
             }
             1 if untimed => {
                 drop(tx);
+                self.doing(Doing::BlockingRecv);
                 if let Ok(m) = rx.recv() {
                     self.got(gid, c, m);
                 }
@@ -474,10 +539,14 @@ impl Worker<'_> {
                     recv(chan::after(d)) -> t => assert!(t.is_ok()),
                 }
             }
-            3 if !cfg!(miri) && self.rng.chance(4) => {
+            // Not with both cases on one channel: a select never pairs with itself,
+            // so on a rendezvous channel only a close would end it (Go's would block
+            // forever too).
+            3 if !cfg!(miri) && a != b && self.rng.chance(4) => {
                 // Blocks until a peer, a close, or the generation's last handles go;
                 // holds only the handles of its own cases meanwhile.
                 drop(rb);
+                self.doing(Doing::BlockingSelect);
                 select! {
                     recv(ra) -> v => got = v.ok().map(|v| (a, v)),
                     send(tb, m) -> _ => {}
@@ -762,6 +831,7 @@ fn soak() {
                     w.step();
                     n += 1;
                 }
+                w.doing(Doing::Finished);
                 done_tx.send((id, w.ops)).unwrap();
             });
         }
@@ -791,6 +861,10 @@ fn soak() {
                 }
                 Err(e) => {
                     eprintln!("soak: a worker is stuck ({e}); seed {seed}");
+                    for (id, d) in world.doing.iter().take(workers).enumerate() {
+                        let d = d.load(Ordering::Relaxed);
+                        eprintln!("soak:   worker {id}: {}", DOING_NAMES[d]);
+                    }
                     std::process::abort();
                 }
             }
