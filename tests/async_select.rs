@@ -45,10 +45,23 @@ fn sendable_select_futures_are_send<'a>(
 
 fn n(full: usize) -> usize {
     if cfg!(miri) {
-        (full / 50).max(4)
+        // Miri runs these about 10^4 times slower, and tokio's runtime with them:
+        // a handful of values per test still drives every path.
+        (full / 200).max(4)
     } else {
         full
     }
+}
+/// Ends gosync's async timer thread once this test's timers are gone. Miri runs the
+/// tests one at a time and reports any thread still running when the binary exits;
+/// elsewhere another test may still hold a timer (then the thread ends when that
+/// test stops it, or by itself after its idle grace).
+fn stop_timer_thread() {
+    let stopped = gosync::__private::stop_timer_thread();
+    assert!(
+        stopped || !cfg!(miri),
+        "a test left an async timer registered"
+    );
 }
 
 fn poll_once<F: Future + ?Sized>(fut: Pin<&mut F>) -> Poll<F::Output> {
@@ -134,6 +147,7 @@ fn timer_cases_fire_from_async_waits() {
     );
     assert_eq!(r, "timeout");
     assert_eq!(rx.waiting_receivers(), 0);
+    stop_timer_thread();
 }
 
 #[test]
@@ -216,6 +230,7 @@ fn cancellation_storm_of_async_selects() {
         seen.iter().all(|&c| c == 1),
         "a value was lost or duplicated"
     );
+    stop_timer_thread();
 }
 
 /// The default (`Local`) select still takes closures that are not `Send` (an `Rc`
@@ -292,4 +307,6 @@ fn sendable_select_runs_in_tokio_spawn_on_the_multi_thread_runtime() {
     let (sum, timeouts) = rt.block_on(task).unwrap();
     println!("sendable select under tokio::spawn: {total} values, {timeouts} timer wins");
     assert_eq!(sum, u64::from(total) * u64::from(total - 1) / 2);
+    drop(rt);
+    stop_timer_thread();
 }

@@ -96,6 +96,8 @@ pub use once::{Once, OnceValue};
 pub use pool::{Pool, Pooled};
 pub use rwmutex::{RwMutex, RwMutexReadGuard, RwMutexWriteGuard};
 pub use waitgroup::WaitGroup;
+#[cfg(feature = "async")]
+pub use waitgroup::WaitGroupFuture;
 
 /// Spends one step of a lock waiter's spin-then-yield budget; `false` once spent
 /// (then park). Never spins under loom, where a spin only multiplies the
