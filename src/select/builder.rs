@@ -98,6 +98,32 @@ mod sealed {
 /// What a [`Select`] may hold, and so whether it (and its
 /// [`wait_async`](Select::wait_async) future) is `Send`: [`Local`] or
 /// [`Sendable`]. Sealed: these two are all there is.
+///
+/// Code generic over selects names it as a bound:
+///
+/// ```
+/// use gosync::select::Kind;
+/// use gosync::{chan, Select};
+///
+/// /// Adds a receive case for each receiver, to a select of either kind.
+/// fn recv_all<'a, K: Kind>(
+///     mut sel: Select<'a, usize, K>,
+///     rxs: &'a [gosync::Receiver<usize>],
+///     add: impl Fn(Select<'a, usize, K>, &'a gosync::Receiver<usize>) -> Select<'a, usize, K>,
+/// ) -> Select<'a, usize, K> {
+///     for rx in rxs {
+///         sel = add(sel, rx);
+///     }
+///     sel
+/// }
+///
+/// let (tx, rx) = chan::bounded(1);
+/// tx.send(4).unwrap();
+/// let rxs = [rx];
+/// let sel = recv_all(Select::new_send(), &rxs, |s, rx| s.recv(rx, |v| v.unwrap()));
+/// assert_eq!(sel.len(), 1);
+/// assert_eq!(sel.wait(), 4);
+/// ```
 pub trait Kind: sealed::Sealed + 'static {
     /// How a case is boxed: `dyn Arm<R>`, plus `Send` for [`Sendable`].
     #[doc(hidden)]

@@ -101,7 +101,9 @@ fn waiters(state: u64) -> u32 {
 ///
 /// - Misuse panics with messages prefixed `gosync:`; a panicking `add` first undoes its
 ///   change, so the group stays consistent for other threads.
-/// - [`wait_timeout`](WaitGroup::wait_timeout) exists.
+/// - [`wait_timeout`](WaitGroup::wait_timeout) exists, and (feature `async`)
+///   [`wait_async`](WaitGroup::wait_async) for async tasks, which wait alongside
+///   blocked threads.
 /// - [`go`](WaitGroup::go) runs `f` on a scoped OS thread and returns its join handle.
 ///
 /// # Differences from crossbeam-utils' `WaitGroup`
