@@ -278,6 +278,9 @@ impl Drop for TimerEntry {
 fn run(id: u64) {
     let mut due = Vec::new();
     let mut idle_since = None;
+    // `next_seq` as last seen: it moves on every registration, even one that was
+    // withdrawn before this thread looked, which restarts the grace period.
+    let mut seen_seq = None;
     loop {
         let step = {
             let mut timers = TIMERS.lock();
@@ -291,7 +294,8 @@ fn run(id: u64) {
                 }
                 due.push(entry.remove());
             }
-            if !due.is_empty() {
+            if seen_seq != Some(timers.next_seq) {
+                seen_seq = Some(timers.next_seq);
                 idle_since = None; // something was registered since we last looked
             }
             let first = timers.entries.keys().next().map(|k| k.0);
