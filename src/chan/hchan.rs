@@ -534,11 +534,57 @@ impl<T> Hchan<T> {
     }
 
     /// Sends `v`, blocking as `block` says. A `Timeout` with `Block::No` means full.
+    ///
+    /// The common buffered case — open, nobody waiting to receive, room in the buffer
+    /// — is inlined into the caller: lock, push, publish the length, unlock. Anything
+    /// else (a hand-off, closed, full) goes on in [`Hchan::send_locked`].
+    #[inline]
     pub(crate) fn send(&self, v: T, block: Block) -> Result<(), SendTimeoutError<T>> {
         if block == Block::No && self.looks_full() {
             return Err(SendTimeoutError::Timeout(v));
         }
         self.lock();
+        // SAFETY: the lock is held.
+        match unsafe { self.try_buffer_locked(v) } {
+            Ok(()) => {
+                // SAFETY: the lock is held.
+                unsafe { self.unlock() };
+                Ok(())
+            }
+            Err(v) => self.send_locked(v, block),
+        }
+    }
+
+    /// The fast path of a send: buffers `v` if the channel is open, no waiter (not
+    /// even a stale one) is linked in `recvq`, and the buffer has room; else hands `v`
+    /// back with nothing changed. Only the length mirror changes.
+    ///
+    /// # Safety
+    /// The caller holds the lock.
+    #[inline]
+    unsafe fn try_buffer_locked(&self, v: T) -> Result<(), T> {
+        let cap = self.cap;
+        self.inner.with_mut(|p| {
+            // SAFETY: the lock is held, so nobody else touches the guarded state.
+            let inner = unsafe { &mut *p };
+            if inner.closed
+                || !inner.recvq.is_empty()
+                || !cap.map_or(true, |c| inner.ring.len() < c)
+            {
+                return Err(v);
+            }
+            inner.ring.push(v);
+            inner.check(cap);
+            // ORDERING: as in `publish`.
+            self.len.store(inner.ring.len(), Ordering::Release);
+            Ok(())
+        })
+    }
+
+    /// The rest of a send, with the lock held (released here): a hand-off to a
+    /// waiting receiver, closed, or — full — waiting as `block` says.
+    #[inline(never)]
+    fn send_locked(&self, v: T, block: Block) -> Result<(), SendTimeoutError<T>> {
         // SAFETY: the lock is held.
         let v = match unsafe { self.try_send_locked(v) } {
             SendAttempt::Sent(u) => {
@@ -612,6 +658,10 @@ impl<T> Hchan<T> {
     }
 
     /// Receives, blocking as `block` says. A `Timeout` with `Block::No` means empty.
+    ///
+    /// The common buffered case — a value buffered and no sender parked — is inlined
+    /// into the caller; anything else goes on in [`Hchan::recv_locked`].
+    #[inline]
     pub(crate) fn recv(&self, block: Block) -> Result<T, RecvTimeoutError> {
         if block == Block::No {
             match self.looks_empty() {
@@ -621,6 +671,45 @@ impl<T> Hchan<T> {
             }
         }
         self.lock();
+        // SAFETY: the lock is held.
+        match unsafe { self.try_unbuffer_locked() } {
+            Some(v) => {
+                // SAFETY: the lock is held.
+                unsafe { self.unlock() };
+                Ok(v)
+            }
+            None => self.recv_locked(block),
+        }
+    }
+
+    /// The fast path of a receive: the front buffered value, if there is one and no
+    /// waiter (not even a stale one) is linked in `sendq` (then nobody needs the room
+    /// it makes). Only the length mirror changes. A closed channel still gives its
+    /// buffered values.
+    ///
+    /// # Safety
+    /// The caller holds the lock.
+    #[inline]
+    unsafe fn try_unbuffer_locked(&self) -> Option<T> {
+        let cap = self.cap;
+        self.inner.with_mut(|p| {
+            // SAFETY: the lock is held, so nobody else touches the guarded state.
+            let inner = unsafe { &mut *p };
+            if !inner.sendq.is_empty() {
+                return None;
+            }
+            let v = inner.ring.pop()?;
+            inner.check(cap);
+            // ORDERING: as in `publish`.
+            self.len.store(inner.ring.len(), Ordering::Release);
+            Some(v)
+        })
+    }
+
+    /// The rest of a receive, with the lock held (released here): a parked sender's
+    /// value, closed, or — empty — waiting as `block` says.
+    #[inline(never)]
+    fn recv_locked(&self, block: Block) -> Result<T, RecvTimeoutError> {
         // SAFETY: the lock is held.
         match unsafe { self.try_recv_locked() } {
             RecvAttempt::Received(v, u) => {
@@ -685,18 +774,36 @@ impl<T> Hchan<T> {
         }
     }
 
-    /// Non-blocking send.
+    /// Non-blocking send: the lock-free `Full` answer inlined, the rest out of line
+    /// (so that a polling caller's loop stays small).
     #[inline]
     pub(crate) fn try_send(&self, v: T) -> Result<(), TrySendError<T>> {
+        if self.looks_full() {
+            return Err(TrySendError::Full(v));
+        }
+        self.try_send_slow(v)
+    }
+
+    #[inline(never)]
+    fn try_send_slow(&self, v: T) -> Result<(), TrySendError<T>> {
         self.send(v, Block::No).map_err(|e| match e {
             SendTimeoutError::Timeout(v) => TrySendError::Full(v),
             SendTimeoutError::Closed(v) => TrySendError::Closed(v),
         })
     }
 
-    /// Non-blocking receive.
+    /// Non-blocking receive: the lock-free `Empty` / `Closed` answers inlined, the
+    /// rest out of line.
     #[inline]
     pub(crate) fn try_recv(&self) -> Result<T, TryRecvError> {
+        if let Some(e) = self.looks_empty() {
+            return Err(e);
+        }
+        self.try_recv_slow()
+    }
+
+    #[inline(never)]
+    fn try_recv_slow(&self) -> Result<T, TryRecvError> {
         self.recv(Block::No).map_err(|e| match e {
             RecvTimeoutError::Timeout => TryRecvError::Empty,
             RecvTimeoutError::Closed => TryRecvError::Closed,

@@ -141,6 +141,19 @@ pub(crate) enum RecvFlavor<T> {
     Timer(Arc<Timer>, fn(Instant) -> T),
 }
 
+/// A timer receiver's `try_recv`, out of line so that the channel flavor's fast path
+/// stays small where it is inlined.
+#[inline(never)]
+fn try_fire<T>(t: &Timer, conv: fn(Instant) -> T) -> Result<T, TryRecvError> {
+    t.try_fire().map(conv).ok_or(TryRecvError::Empty)
+}
+
+/// A timer receiver's blocking receive, out of line (see [`try_fire`]).
+#[inline(never)]
+fn recv_timer<T>(t: &Timer, conv: fn(Instant) -> T, block: Block) -> Result<T, RecvTimeoutError> {
+    t.recv(block).map(conv)
+}
+
 impl<T> Sender<T> {
     /// Sends `v`, blocking until it is buffered or handed to a receiver. On a
     /// rendezvous channel, returns once a receiver has taken it.
@@ -353,7 +366,9 @@ impl<T> Receiver<T> {
             RecvFlavor::Never => loop {
                 thread::park();
             },
-            RecvFlavor::Timer(t, conv) => t.recv(Block::Forever).map(conv).map_err(|_| RecvError),
+            RecvFlavor::Timer(t, conv) => {
+                recv_timer(t, *conv, Block::Forever).map_err(|_| RecvError)
+            }
         }
     }
 
@@ -375,7 +390,7 @@ impl<T> Receiver<T> {
         match &self.flavor {
             RecvFlavor::Chan(c) => c.try_recv(),
             RecvFlavor::Never => Err(TryRecvError::Empty),
-            RecvFlavor::Timer(t, conv) => t.try_fire().map(conv).ok_or(TryRecvError::Empty),
+            RecvFlavor::Timer(t, conv) => try_fire(t, *conv),
         }
     }
 
@@ -428,7 +443,7 @@ impl<T> Receiver<T> {
                 }
                 Err(RecvTimeoutError::Timeout)
             }
-            RecvFlavor::Timer(t, conv) => t.recv(block).map(conv),
+            RecvFlavor::Timer(t, conv) => recv_timer(t, *conv, block),
         }
     }
 

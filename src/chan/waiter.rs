@@ -169,8 +169,7 @@ impl<T> WaitQueue<T> {
         self.len
     }
 
-    /// Used only by the invariant checker (debug and loom builds).
-    #[cfg(any(debug_assertions, gosync_loom))]
+    /// Whether no waiter (claimable or stale) is linked.
     #[inline]
     pub(crate) fn is_empty(&self) -> bool {
         self.len == 0

@@ -347,6 +347,193 @@ impl Backoff {
     }
 }
 
+/// How long a blocked operation spins (and yields) before it parks, learnt per thread
+/// from how its own recent waits ended.
+///
+/// Parking costs a futex wait on one side and a futex wake on the other, and a
+/// sleeping thread takes tens of microseconds to run again; a peer that is running
+/// on another core usually answers sooner than that. So a thread whose recent waits
+/// ended soon after it parked (it would have caught the peer by spinning a little
+/// longer) doubles its spin budget, up to 2^12 pauses (about 40–130 µs, by the CPU),
+/// and a thread whose waits outlast the budget by far (the peer was not running: the
+/// cores are busy, or the peer had nothing to say) shrinks it fourfold, down to 2^6.
+/// After the pauses it yields a few times, more the shorter its recent waits were, and
+/// not at all once they have been long (when busy processes hold every core, a yield
+/// hands the core away for a whole time slice). At most half the CPUs spin beyond the
+/// minimum at once. A process confined to one CPU (`taskset`, cgroups) never pauses
+/// (the peer cannot run meanwhile); it only yields. The budget is a per-thread hint, not shared state: loom need not
+/// see it, and under loom nothing spins at all.
+#[cfg(not(gosync_loom))]
+pub(crate) mod adaptive {
+    use super::{AtomicUsize, Ordering};
+    use std::cell::Cell;
+    use std::time::{Duration, Instant};
+
+    /// The budget is `1 << shift` pauses, `shift` in `MIN_SHIFT..=MAX_SHIFT`.
+    const MIN_SHIFT: u32 = 6;
+    const MAX_SHIFT: u32 = 12;
+    /// Yields after the pauses, per step of `shift` above the minimum (so none once
+    /// waits have been long, e.g. when busy processes hold every core: a yield then
+    /// hands the core away for a whole time slice).
+    const YIELDS_PER_SHIFT: u32 = 8;
+    /// A wait that ended this soon after parking might have been caught by spinning
+    /// longer: grow the budget. The wake-up latency of a parked thread is part of
+    /// what is measured, and on virtual machines it alone can reach a few hundred
+    /// microseconds; a wait this long or longer was not worth spinning: shrink it
+    /// twice as fast.
+    const SHORT: Duration = Duration::from_millis(1);
+
+    std::thread_local! {
+        static SHIFT: Cell<u32> = const { Cell::new(MIN_SHIFT) };
+    }
+
+    /// The number of CPUs this process may run on (0: not known yet).
+    static CPUS: AtomicUsize = AtomicUsize::new(0);
+    /// Threads spinning beyond the minimum budget right now. At most half the CPUs
+    /// (at least one) may: with more threads than cores, the others park sooner
+    /// rather than burn the time slices their peers need (Go bounds its spinning
+    /// threads the same way).
+    static SPINNERS: AtomicUsize = AtomicUsize::new(0);
+
+    fn cpus() -> usize {
+        match CPUS.load(Ordering::Relaxed) {
+            0 => {
+                let n = std::thread::available_parallelism().map_or(1, |n| n.get());
+                CPUS.store(n, Ordering::Relaxed);
+                n
+            }
+            n => n,
+        }
+    }
+
+    /// One wait's spinning: a budget of pauses, whether it holds a spinner slot, and
+    /// when the owner parked.
+    #[derive(Debug)]
+    pub(crate) struct Spin {
+        left: u32,
+        yields: u32,
+        slot: bool,
+        parked_at: Option<Instant>,
+    }
+
+    impl Spin {
+        /// This thread's current budget (no pauses on a single CPU; the fewest when
+        /// the spinner slots are taken).
+        #[inline]
+        pub(crate) fn new() -> Self {
+            let cpus = cpus();
+            let mut spin = Spin {
+                left: 0,
+                yields: 0,
+                slot: false,
+                parked_at: None,
+            };
+            let shift = SHIFT.try_with(|s| s.get()).unwrap_or(MIN_SHIFT);
+            // Yields too, while recent waits were short: with more threads than
+            // cores, the peer may be waiting for this very core.
+            spin.yields = YIELDS_PER_SHIFT * (shift - MIN_SHIFT);
+            if cpus < 2 {
+                // Pausing is useless when the peer cannot run meanwhile.
+                return spin;
+            }
+            spin.left = 1 << MIN_SHIFT;
+            if shift > MIN_SHIFT {
+                let max = (cpus / 2).max(1);
+                let mut n = SPINNERS.load(Ordering::Relaxed);
+                while n < max {
+                    match SPINNERS.compare_exchange_weak(
+                        n,
+                        n + 1,
+                        Ordering::Relaxed,
+                        Ordering::Relaxed,
+                    ) {
+                        Ok(_) => {
+                            spin.slot = true;
+                            spin.left = 1 << shift;
+                            break;
+                        }
+                        Err(m) => n = m,
+                    }
+                }
+            }
+            spin
+        }
+
+        /// Spends one pause (or, after the pauses, one yield) of the budget; `false`
+        /// once it is spent (then park).
+        #[inline]
+        pub(crate) fn spin(&mut self) -> bool {
+            if self.left == 0 {
+                self.release();
+                if self.yields == 0 {
+                    return false;
+                }
+                self.yields -= 1;
+                std::thread::yield_now();
+                return true;
+            }
+            self.left -= 1;
+            std::hint::spin_loop();
+            true
+        }
+
+        /// Gives the spinner slot back, if this wait holds one.
+        #[inline]
+        fn release(&mut self) {
+            if self.slot {
+                self.slot = false;
+                SPINNERS.fetch_sub(1, Ordering::Relaxed);
+            }
+        }
+
+        /// The owner is about to park (the first time is remembered).
+        #[inline]
+        pub(crate) fn parking(&mut self) {
+            self.release();
+            if self.parked_at.is_none() {
+                self.parked_at = Some(Instant::now());
+            }
+        }
+    }
+
+    impl Drop for Spin {
+        /// Learns from the wait: only waits that parked say anything about the budget.
+        fn drop(&mut self) {
+            self.release();
+            if let Some(t) = self.parked_at {
+                let waited = t.elapsed();
+                let _ = SHIFT.try_with(|s| {
+                    let v = s.get();
+                    s.set(if waited < SHORT {
+                        (v + 1).min(MAX_SHIFT)
+                    } else {
+                        v.saturating_sub(2).max(MIN_SHIFT)
+                    });
+                });
+            }
+        }
+    }
+}
+
+/// Under loom nothing spins: a wait yields to the model once, then parks.
+#[cfg(gosync_loom)]
+pub(crate) mod adaptive {
+    /// One wait's (absent) spinning.
+    #[derive(Debug)]
+    pub(crate) struct Spin;
+
+    impl Spin {
+        pub(crate) fn new() -> Self {
+            Spin
+        }
+        pub(crate) fn spin(&mut self) -> bool {
+            loom::thread::yield_now();
+            false
+        }
+        pub(crate) fn parking(&mut self) {}
+    }
+}
+
 /// A bounded spin-then-yield budget for waits that end in parking.
 ///
 /// `spin()` first spins in rounds of doubling length (`spins` rounds: 1, 2, 4, …

@@ -19,8 +19,10 @@ use crate::facade::{AtomicU8, Ordering, SpinWait};
 const LOCKED: u8 = 1;
 const PARKED: u8 = 2;
 
-/// Spin rounds (1, 2, 4, … pauses) before a contended lock starts yielding.
-const LOCK_SPINS: u32 = 4;
+/// Spin rounds (1, 2, 4, … pauses: 127 in all, a few microseconds) before a
+/// contended lock starts yielding. Fewer (15) made contended buffered channels park
+/// on the lock, and pay a futex wake per unlock, several times as often.
+const LOCK_SPINS: u32 = 7;
 /// Yields before a contended lock parks: one, in case the holder was preempted on
 /// this core; more only burn time slices when every core is busy.
 const LOCK_YIELDS: u32 = 1;

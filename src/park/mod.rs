@@ -19,7 +19,7 @@ pub(crate) mod timers;
 #[cfg(feature = "async")]
 pub(crate) mod waker;
 
-use crate::facade::{thread, AtomicUsize, Ordering, SpinWait, UnsafeCell};
+use crate::facade::{adaptive, thread, AtomicUsize, Ordering, UnsafeCell};
 use std::fmt;
 use std::time::Instant;
 
@@ -46,15 +46,6 @@ pub(crate) const SELECTED: usize = 3;
 /// Flag in the raw state word: the owner is parked (or about to park) and must be
 /// woken through its thread handle. Never visible through [`Context::state`].
 const SLEEPING: usize = 1 << (usize::BITS - 1);
-
-/// Spin rounds (1, 2, 4, … pauses: about 63 in all, a few microseconds) before a
-/// blocked operation parks.
-const WAIT_SPINS: u32 = 6;
-/// Yields before a blocked operation parks: none. Measured with every core busy, a
-/// yield hands the core to the busy process for a whole time slice, and 32 yields
-/// made a rendezvous hand-off 3–10× slower than parking at once (which the peer's
-/// unpark answers promptly); with idle cores the spin already catches the peer.
-const WAIT_YIELDS: u32 = 0;
 
 /// When a blocking operation gives up.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -313,8 +304,9 @@ impl Context {
     /// Waits until a peer completes this context, or until `deadline` passes and the
     /// owner wins the abort. Returns the final state: `SELECTED + case` or `ABORTED`.
     ///
-    /// Spins briefly first (a peer often arrives within a few hundred nanoseconds),
-    /// then stores the thread handle, sets `SLEEPING` and parks. Spurious and stale
+    /// Spins first, for as long as this thread's recent waits say is worth it (see
+    /// [`adaptive`]: a peer on another core often answers within microseconds, far
+    /// sooner than a parked thread can run again), then stores the thread handle, sets `SLEEPING` and parks. Spurious and stale
     /// unparks only cause another loop.
     pub(crate) fn wait(&self, deadline: Option<std::time::Instant>) -> usize {
         #[allow(clippy::infallible_destructuring_match)] // two variants with `async`
@@ -323,7 +315,7 @@ impl Context {
             #[cfg(feature = "async")]
             Wake::Task(_) => unreachable!("bug: Context::wait on a task's context"),
         };
-        let mut spin = SpinWait::new(WAIT_SPINS, WAIT_YIELDS);
+        let mut spin = adaptive::Spin::new();
         loop {
             let raw = self.state.load(Ordering::Acquire);
             let s = raw & !SLEEPING;
@@ -375,6 +367,7 @@ impl Context {
                     continue;
                 }
             }
+            spin.parking();
             match deadline {
                 Some(d) => thread::park_until(d),
                 None => thread::park(),
