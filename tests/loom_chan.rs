@@ -272,3 +272,135 @@ fn lock_contention_parks() {
         assert_eq!(rest, expect);
     });
 }
+
+#[test]
+fn last_sender_drop_wakes_receiver() {
+    // C11: a receiver blocks on an empty rendezvous channel while the two senders
+    // are dropped concurrently: exactly one drop is the last, and it closes the
+    // channel and wakes the receiver (no lost wake-up, whichever drop comes last).
+    model(|| {
+        let (tx, rx) = chan::bounded::<i32>(0);
+        let tx2 = tx.clone();
+        let r = thread::spawn(move || {
+            let got = rx.recv();
+            // The woken receiver sees the close published (C16).
+            assert!(rx.is_closed());
+            assert_eq!(rx.waiting_receivers(), 0);
+            got
+        });
+        let d = thread::spawn(move || drop(tx2));
+        drop(tx);
+        d.join().unwrap();
+        assert_eq!(r.join().unwrap(), Err(chan::RecvError));
+    });
+}
+
+#[test]
+fn last_sender_drop_races_a_buffered_value() {
+    // C11 with a value in the buffer: the last sender's drop closes the channel, but
+    // the blocked-or-not receiver still gets the value first, then `Closed`.
+    model(|| {
+        let (tx, rx) = chan::bounded::<i32>(1);
+        let r = thread::spawn(move || (rx.recv(), rx.recv()));
+        tx.send(3).unwrap();
+        drop(tx);
+        assert_eq!(r.join().unwrap(), (Ok(3), Err(chan::RecvError)));
+    });
+}
+
+#[test]
+fn woken_receiver_sees_mirrors_published() {
+    // C16: the mirrors (`len`, `waiting_*`) are published before a claimed waiter is
+    // completed: the woken receiver, and the sender after its hand-off, never see
+    // the receiver still counted as waiting, or the value as buffered.
+    model(|| {
+        let (tx, rx) = chan::bounded::<i32>(0);
+        let r = thread::spawn(move || {
+            let got = rx.recv();
+            assert_eq!((rx.waiting_receivers(), rx.len()), (0, 0));
+            got
+        });
+        tx.send(8).unwrap();
+        assert_eq!((tx.waiting_receivers(), tx.len()), (0, 0));
+        assert_eq!(r.join().unwrap(), Ok(8));
+    });
+}
+
+#[test]
+fn try_recv_fast_path_races_close_with_a_buffered_value() {
+    // C15: `try_recv`'s lock-free "empty" / "closed" answer races another receiver
+    // taking the only buffered value and a close. It may say `Empty` or `Closed` only
+    // once the value is gone: exactly one of the two receivers gets it.
+    model(|| {
+        let (tx, rx) = chan::bounded::<i32>(2);
+        tx.send(1).unwrap();
+        let rx2 = rx.clone();
+        let other = thread::spawn(move || rx2.recv().ok());
+        let closer = thread::spawn(move || {
+            tx.close();
+        });
+        let mine = rx.try_recv();
+        let theirs = other.join().unwrap();
+        closer.join().unwrap();
+        match (mine, theirs) {
+            (Ok(1), None) => {}
+            (Err(TryRecvError::Empty | TryRecvError::Closed), Some(1)) => {}
+            other => panic!("value lost or duplicated: {other:?}"),
+        }
+        assert!(matches!(rx.try_recv(), Err(TryRecvError::Closed)));
+    });
+}
+
+#[test]
+fn try_recv_fast_path_races_close_with_a_parked_sender() {
+    // C15 on a rendezvous channel: the fast path reads the parked-sender count; a
+    // `Closed` answer means the close came first and handed the sender its value
+    // back, an `Ok` that the sender's value was taken from its waiter.
+    model(|| {
+        let (tx, rx) = chan::bounded::<i32>(0);
+        let tx2 = tx.clone();
+        let sender = thread::spawn(move || tx2.send(5).map_err(|e| e.into_inner()));
+        let closer = thread::spawn(move || {
+            tx.close();
+        });
+        let mine = rx.try_recv();
+        let sent = sender.join().unwrap();
+        closer.join().unwrap();
+        match (mine, sent) {
+            (Ok(5), Ok(())) => {}
+            (Err(TryRecvError::Empty | TryRecvError::Closed), Err(5)) => {}
+            other => panic!("value lost or duplicated: {other:?}"),
+        }
+        assert_eq!(rx.waiting_senders(), 0);
+    });
+}
+
+#[test]
+fn try_send_fast_path_races_recv_and_close() {
+    // C15, send side: a full buffer is emptied by a receiver, which then closes the
+    // channel, while `try_send` answers. `Full` (before the receive), `Ok` (between:
+    // the value is buffered and still received after the close) or `Closed` (after):
+    // never a value lost.
+    model(|| {
+        let (tx, rx) = chan::bounded::<i32>(1);
+        tx.send(1).unwrap();
+        let rx2 = rx.clone();
+        let tx2 = tx.clone();
+        let peer = thread::spawn(move || {
+            let got = rx2.recv();
+            tx2.close();
+            got
+        });
+        let mine = tx.try_send(2);
+        assert_eq!(peer.join().unwrap(), Ok(1));
+        let rest: Vec<i32> = rx.try_iter().collect();
+        match mine {
+            Ok(()) => assert_eq!(rest, [2]),
+            Err(chan::TrySendError::Full(2) | chan::TrySendError::Closed(2)) => {
+                assert!(rest.is_empty())
+            }
+            other => panic!("unexpected: {other:?}"),
+        }
+        assert!(matches!(rx.try_recv(), Err(TryRecvError::Closed)));
+    });
+}

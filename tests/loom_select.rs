@@ -9,7 +9,7 @@
 #![allow(clippy::disallowed_types)]
 
 use gosync::chan::{self, Receiver};
-use gosync::select;
+use gosync::{select, select_biased};
 use loom::thread;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -186,5 +186,59 @@ fn self_select_pairs_with_a_peer_never_itself() {
             matches!((mine, theirs), (Some(2), None) | (None, Some(1))),
             "{mine:?} {theirs:?}"
         );
+    });
+}
+
+/// A select with a timer case races a timed sender (S7). Under loom a timer is due
+/// at once (the clock has always passed every deadline), so this explores pass 1
+/// choosing between a due timer and a channel whose sender arrives, parks or gives
+/// up at any point (the receive is chosen when the sender is parked by then): the value is received if and only if the send reports success,
+/// and no waiter stays linked.
+#[test]
+fn select_timer_races_a_hand_off() {
+    model(|| {
+        let (tx, rx) = chan::bounded::<u32>(0);
+        let p = spawn(move || {
+            let sent = tx.send_timeout(7, LONG).is_ok();
+            (sent, tx)
+        });
+        // Biased, receive first: loom replaces the poll order's random generator by
+        // a constant, and with the timer always due an unbiased order might never
+        // poll the channel before it.
+        let got = select_biased! {
+            recv(rx) -> v => Some(v.unwrap()),
+            recv(chan::after(LONG)) -> t => { assert!(t.is_ok()); None }
+        };
+        let (sent, tx) = p.join();
+        assert_eq!(got.is_some(), sent, "received {got:?}, send ok: {sent}");
+        assert_eq!(tx.waiting_senders() + tx.waiting_receivers(), 0);
+    });
+}
+
+/// The single-case non-blocking select (`select!` with one case and `default`:
+/// Go's `selectnbrecv`, S8) races a sender and a close: it answers from the
+/// channel's lock-free fast path, and never reports the channel closed while the
+/// value is still buffered.
+#[test]
+fn single_case_select_with_default_races_send_and_close() {
+    model(|| {
+        let (tx, rx) = chan::bounded::<u32>(1);
+        let p = spawn(move || {
+            tx.send(4).unwrap();
+            tx.close();
+        });
+        let first = select! {
+            recv(rx) -> v => Some(v),
+            default => None,
+        };
+        p.join();
+        match first {
+            Some(Ok(4)) => assert_eq!(rx.recv(), Err(chan::RecvError)),
+            None => {
+                assert_eq!(rx.recv(), Ok(4));
+                assert_eq!(rx.recv(), Err(chan::RecvError));
+            }
+            other => panic!("closed reported before the buffered value: {other:?}"),
+        }
     });
 }

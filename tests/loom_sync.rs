@@ -365,3 +365,57 @@ fn pool_unbounded_put_get() {
         t.join().unwrap();
     });
 }
+
+/// `clear` racing a `put` and a `get` / drop on other threads (Y15): a value is
+/// never lost or dropped twice — whatever `clear` misses stays idle (at most
+/// `max_idle`), and a second `clear` drops it.
+#[test]
+fn pool_clear_races_put() {
+    model(|| {
+        let counts = Arc::new((AtomicUsize::new(0), AtomicUsize::new(0)));
+        let c = counts.clone();
+        let pool = Arc::new(Pool::with_max_idle(2, move || {
+            c.0.fetch_add(1, Ordering::SeqCst);
+            Counted(c.clone())
+        }));
+        let made = counts.clone();
+        let p2 = pool.clone();
+        let t = thread::spawn(move || {
+            made.0.fetch_add(1, Ordering::SeqCst);
+            p2.put(Counted(made.clone()));
+        });
+        pool.clear();
+        t.join().unwrap();
+        let idle = counts.0.load(Ordering::SeqCst) - counts.1.load(Ordering::SeqCst);
+        assert!(idle <= 1, "{idle} idle values after one put");
+        pool.clear();
+        assert_eq!(
+            counts.0.load(Ordering::SeqCst),
+            counts.1.load(Ordering::SeqCst),
+            "clear dropped every idle value"
+        );
+    });
+}
+
+/// `clear` racing a thread that takes a value and gives it back (Y15): the value
+/// taken is not cleared under its holder, and is idle or dropped afterwards.
+#[test]
+fn pool_clear_races_get_and_return() {
+    model(|| {
+        let counts = Arc::new((AtomicUsize::new(0), AtomicUsize::new(0)));
+        let c = counts.clone();
+        let pool = Arc::new(Pool::new(move || {
+            c.0.fetch_add(1, Ordering::SeqCst);
+            Counted(c.clone())
+        }));
+        drop(pool.get()); // one idle value
+        let p2 = pool.clone();
+        let t = thread::spawn(move || drop(p2.get()));
+        pool.clear();
+        t.join().unwrap();
+        let made = counts.0.load(Ordering::SeqCst);
+        assert!(made <= 2);
+        drop(pool);
+        assert_eq!(made, counts.1.load(Ordering::SeqCst));
+    });
+}

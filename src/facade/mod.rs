@@ -360,8 +360,11 @@ impl Backoff {
 /// After the pauses it yields a few times, more the shorter its recent waits were, and
 /// not at all once they have been long (when busy processes hold every core, a yield
 /// hands the core away for a whole time slice). At most half the CPUs spin beyond the
-/// minimum at once. A process confined to one CPU (`taskset`, cgroups) never pauses
-/// (the peer cannot run meanwhile); it only yields. The budget is a per-thread hint, not shared state: loom need not
+/// minimum at once. A thread that sees the cores contended — a yield that kept it off
+/// its core for a time slice, or pauses that took far longer than pauses take (it was
+/// preempted) — spins only the minimum and never yields for its next 64 waits. A
+/// process confined to one CPU (`taskset`, cgroups) never pauses (the peer cannot run
+/// meanwhile); it only yields. The budget is a per-thread hint, not shared state: loom need not
 /// see it, and under loom nothing spins at all.
 #[cfg(not(gosync_loom))]
 pub(crate) mod adaptive {
@@ -406,29 +409,73 @@ pub(crate) mod adaptive {
         }
     }
 
-    /// One wait's spinning: a budget of pauses, whether it holds a spinner slot, and
-    /// when the owner parked.
+    /// After a sign that the cores are contended, this many waits of this thread
+    /// spin only the minimum and never yield.
+    const CALM_WAITS: u32 = 64;
+    /// A yield (or a pause phase, beyond what its pauses take) that kept the thread
+    /// off its core this long means another runnable thread held the core for a
+    /// whole time slice: the cores are contended by busy threads. (Peers that block
+    /// soon, as in an oversubscribed but otherwise idle process, give the core back
+    /// much sooner.)
+    const SLOW_YIELD: Duration = Duration::from_micros(500);
+
+    std::thread_local! {
+        /// Waits left in the current calm period.
+        static CALM: Cell<u32> = const { Cell::new(0) };
+    }
+
+    /// Picoseconds per pause instruction, measured once (0: not yet).
+    static PAUSE_PS: AtomicUsize = AtomicUsize::new(0);
+
+    fn pause_ps() -> usize {
+        match PAUSE_PS.load(Ordering::Relaxed) {
+            0 => {
+                let t = Instant::now();
+                for _ in 0..1024 {
+                    std::hint::spin_loop();
+                }
+                let ps = (t.elapsed().as_nanos() as usize * 1000 / 1024).max(1);
+                PAUSE_PS.store(ps, Ordering::Relaxed);
+                ps
+            }
+            ps => ps,
+        }
+    }
+
+    /// One wait's spinning: a budget of pauses then yields, whether it holds a
+    /// spinner slot (and since when), whether it saw the cores contended, and when
+    /// the owner parked.
     #[derive(Debug)]
     pub(crate) struct Spin {
         left: u32,
         yields: u32,
-        slot: bool,
+        slot: Option<(Instant, u32)>,
+        contended: bool,
         parked_at: Option<Instant>,
     }
 
     impl Spin {
         /// This thread's current budget (no pauses on a single CPU; the fewest when
-        /// the spinner slots are taken).
+        /// the spinner slots are taken or the thread is in a calm period).
         #[inline]
         pub(crate) fn new() -> Self {
             let cpus = cpus();
             let mut spin = Spin {
                 left: 0,
                 yields: 0,
-                slot: false,
+                slot: None,
+                contended: false,
                 parked_at: None,
             };
-            let shift = SHIFT.try_with(|s| s.get()).unwrap_or(MIN_SHIFT);
+            let calm = CALM.try_with(|c| {
+                let n = c.get();
+                c.set(n.saturating_sub(1));
+                n > 0
+            });
+            let shift = match calm {
+                Ok(false) => SHIFT.try_with(|s| s.get()).unwrap_or(MIN_SHIFT),
+                _ => MIN_SHIFT,
+            };
             // Yields too, while recent waits were short: with more threads than
             // cores, the peer may be waiting for this very core.
             spin.yields = YIELDS_PER_SHIFT * (shift - MIN_SHIFT);
@@ -448,8 +495,8 @@ pub(crate) mod adaptive {
                         Ordering::Relaxed,
                     ) {
                         Ok(_) => {
-                            spin.slot = true;
                             spin.left = 1 << shift;
+                            spin.slot = Some((Instant::now(), spin.left));
                             break;
                         }
                         Err(m) => n = m,
@@ -464,12 +511,17 @@ pub(crate) mod adaptive {
         #[inline]
         pub(crate) fn spin(&mut self) -> bool {
             if self.left == 0 {
-                self.release();
+                self.pauses_spent();
                 if self.yields == 0 {
                     return false;
                 }
                 self.yields -= 1;
+                let t = Instant::now();
                 std::thread::yield_now();
+                if t.elapsed() > SLOW_YIELD {
+                    self.contended = true;
+                    self.yields = 0;
+                }
                 return true;
             }
             self.left -= 1;
@@ -477,11 +529,25 @@ pub(crate) mod adaptive {
             true
         }
 
+        /// The long pause phase ended without a peer: gives the spinner slot back,
+        /// and notes whether the thread was kept off its core meanwhile (the pauses
+        /// took far longer than pauses take).
+        #[cold]
+        fn pauses_spent(&mut self) {
+            if let Some((t, pauses)) = self.slot.take() {
+                SPINNERS.fetch_sub(1, Ordering::Relaxed);
+                let expected_ns = pauses as usize * pause_ps() / 1000;
+                if t.elapsed() > Duration::from_nanos(2 * expected_ns as u64) + SLOW_YIELD {
+                    self.contended = true;
+                    self.yields = 0;
+                }
+            }
+        }
+
         /// Gives the spinner slot back, if this wait holds one.
         #[inline]
         fn release(&mut self) {
-            if self.slot {
-                self.slot = false;
+            if self.slot.take().is_some() {
                 SPINNERS.fetch_sub(1, Ordering::Relaxed);
             }
         }
@@ -489,7 +555,7 @@ pub(crate) mod adaptive {
         /// The owner is about to park (the first time is remembered).
         #[inline]
         pub(crate) fn parking(&mut self) {
-            self.release();
+            self.pauses_spent();
             if self.parked_at.is_none() {
                 self.parked_at = Some(Instant::now());
             }
@@ -500,17 +566,106 @@ pub(crate) mod adaptive {
         /// Learns from the wait: only waits that parked say anything about the budget.
         fn drop(&mut self) {
             self.release();
-            if let Some(t) = self.parked_at {
+            if self.contended {
+                // Another thread wanted this core: spin little and yield not at all
+                // for a while.
+                let _ = SHIFT.try_with(|s| s.set(MIN_SHIFT));
+                let _ = CALM.try_with(|c| c.set(CALM_WAITS));
+            } else if let Some(t) = self.parked_at {
                 let waited = t.elapsed();
-                let _ = SHIFT.try_with(|s| {
-                    let v = s.get();
-                    s.set(if waited < SHORT {
-                        (v + 1).min(MAX_SHIFT)
-                    } else {
-                        v.saturating_sub(2).max(MIN_SHIFT)
-                    });
-                });
+                let _ = SHIFT.try_with(|s| s.set(learn(s.get(), waited)));
             }
+        }
+    }
+
+    /// The next budget exponent after a wait that parked and lasted `waited` in all.
+    fn learn(shift: u32, waited: Duration) -> u32 {
+        if waited < SHORT {
+            (shift + 1).min(MAX_SHIFT)
+        } else {
+            shift.saturating_sub(2).max(MIN_SHIFT)
+        }
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn short_waits_grow_the_budget_up_to_the_cap_long_ones_shrink_it() {
+            let mut s = MIN_SHIFT;
+            for _ in 0..20 {
+                s = learn(s, Duration::from_micros(50));
+            }
+            assert_eq!(s, MAX_SHIFT);
+            s = learn(s, Duration::from_millis(5));
+            assert_eq!(s, MAX_SHIFT - 2);
+            for _ in 0..20 {
+                s = learn(s, Duration::from_secs(1));
+            }
+            assert_eq!(s, MIN_SHIFT);
+        }
+
+        #[test]
+        fn a_long_parked_wait_lowers_this_threads_budget() {
+            std::thread::spawn(|| {
+                SHIFT.with(|s| s.set(MAX_SHIFT));
+                let mut spin = Spin::new();
+                // Pretend it parked 10 ms ago and was woken now.
+                spin.parked_at = Instant::now().checked_sub(Duration::from_millis(10));
+                let parked = spin.parked_at.is_some();
+                drop(spin);
+                if parked {
+                    assert_eq!(SHIFT.with(|s| s.get()), MAX_SHIFT - 2);
+                }
+                // A wait that never parked teaches nothing.
+                drop(Spin::new());
+                if parked {
+                    assert_eq!(SHIFT.with(|s| s.get()), MAX_SHIFT - 2);
+                }
+            })
+            .join()
+            .unwrap();
+        }
+
+        #[test]
+        fn contended_cores_start_a_calm_period() {
+            std::thread::spawn(|| {
+                SHIFT.with(|s| s.set(MAX_SHIFT));
+                let mut spin = Spin::new();
+                spin.contended = true;
+                drop(spin);
+                assert_eq!(SHIFT.with(|s| s.get()), MIN_SHIFT);
+                assert_eq!(CALM.with(|c| c.get()), CALM_WAITS);
+                // During the calm period even a thread that learnt a large budget
+                // spins the minimum and never yields.
+                SHIFT.with(|s| s.set(MAX_SHIFT));
+                let spin = Spin::new();
+                assert_eq!(spin.yields, 0);
+                assert!(spin.slot.is_none());
+                assert!(spin.left <= 1 << MIN_SHIFT);
+                assert_eq!(CALM.with(|c| c.get()), CALM_WAITS - 1);
+            })
+            .join()
+            .unwrap();
+        }
+
+        #[test]
+        fn the_budget_is_bounded_and_spent() {
+            std::thread::spawn(|| {
+                SHIFT.with(|s| s.set(MAX_SHIFT));
+                let mut spin = Spin::new();
+                let mut steps = 0u32;
+                while spin.spin() {
+                    steps += 1;
+                    assert!(steps <= (1 << MAX_SHIFT) + YIELDS_PER_SHIFT * MAX_SHIFT);
+                }
+                // Spent: it says park, and keeps saying so; the slot was given back.
+                assert!(!spin.spin());
+                assert!(spin.slot.is_none());
+            })
+            .join()
+            .unwrap();
         }
     }
 }

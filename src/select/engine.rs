@@ -3,6 +3,7 @@
 //! ```text
 //!  plan         poll order (random permutation, or source order when biased) and
 //!               lock order (distinct channels sorted by address: `Hchan::lock_order`)
+//!  try_each     pass 0: each case alone, in poll order, by its non-blocking path
 //!  lock_all ─┐
 //!  poll      │  pass 1: the first ready case in poll order completes → done
 //!            │  none ready: default / deadline passed → unlock, done
@@ -214,6 +215,10 @@ pub(crate) fn run<C: Cases + ?Sized>(cases: &C, block: Block, biased: bool) -> O
     let mut scratch = Scratch::new();
     let plan = plan(cases, biased, &mut scratch);
     loop {
+        // SAFETY: no lock is held and nothing is registered.
+        if let Some(i) = unsafe { try_each(cases, &plan) } {
+            return Some(i);
+        }
         lock_all(cases, &plan);
         // SAFETY: every lock is held and no case is registered.
         if let Some((i, wake)) = unsafe { poll(cases, &plan) } {
@@ -245,6 +250,26 @@ pub(crate) fn run<C: Cases + ?Sized>(cases: &C, block: Block, biased: bool) -> O
         }
         // A timer came due (or the wait for it ended early): poll again.
     }
+}
+
+/// Pass 0, before taking every lock: each case in poll order on its own, through its
+/// channel's non-blocking path (which answers "empty" or "full" without the lock and
+/// otherwise locks that one channel). A ready select then costs one channel's lock
+/// instead of all of them; the first case found ready is still uniformly random among
+/// the ready ones, as the poll order is. Pass 1 under every lock remains the answer
+/// for "nothing is ready".
+///
+/// # Safety
+/// No channel lock is held and no case is registered.
+#[inline]
+unsafe fn try_each<C: Cases + ?Sized>(cases: &C, plan: &Plan<'_>) -> Option<usize> {
+    for &i in plan.poll {
+        // SAFETY: forwarded contract.
+        if unsafe { cases.case(i as usize).try_alone() } {
+            return Some(i as usize);
+        }
+    }
+    None
 }
 
 /// The only active case, if exactly one is.
