@@ -80,10 +80,12 @@
 //! With the `async` cargo feature (on by default; no executor dependency) the same
 //! channels serve async tasks, on any executor: [`Sender::send_async`],
 //! [`Receiver::recv_async`], [`Receiver::stream`] (a `Stream`), [`Sender::sink`] (a
-//! `Sink`), and [`Select::wait_async`]. Threads and tasks may share a channel on
-//! both sides — a parked task and a parked thread wait in one queue, in arrival
-//! order — and every future is cancel-safe: dropping one inside `tokio::select!`
-//! loses no value. The [`chan::future`] chapter has the details.
+//! `Sink`), [`Select::wait_async`], and [`WaitGroup::wait_async`]. Threads and tasks
+//! may share a channel on both sides — a parked task and a parked thread wait in one
+//! queue, in arrival order — and every future is cancel-safe: dropping one inside
+//! `tokio::select!` loses no value. The futures are `Send` when their values are; a
+//! select's future is `Send` when it was built with [`Select::new_send`], whose
+//! closures must be `Send`. The [`chan::future`] chapter has the details.
 //!
 //! ```
 //! # #[cfg(feature = "async")] {

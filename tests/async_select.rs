@@ -6,6 +6,7 @@
 use futures::executor::block_on;
 use futures::task::noop_waker_ref;
 use futures::FutureExt;
+use gosync::select::{Local, Sendable};
 use gosync::{chan, Select};
 use std::future::Future;
 use std::pin::Pin;
@@ -13,12 +14,54 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
+// A `Sendable` select is `Send`; a `Local` one (the default kind) is not, since it may
+// hold any closure.
+static_assertions::assert_impl_all!(Select<'static, String, Sendable>: Send);
+static_assertions::assert_not_impl_any!(Select<'static, String, Local>: Send, Sync);
+static_assertions::assert_not_impl_any!(Select<'static, String>: Send);
+static_assertions::assert_type_eq_all!(Select<'static, u8>, Select<'static, u8, Local>);
+
+/// Compiles only for a `Send` future.
+fn assert_send<F: Future + Send>(f: F) -> F {
+    f
+}
+
+/// The `wait_async` future of a `Sendable` select over `Send` values is `Send`,
+/// whatever its case types (the check is the call to `assert_send`, at compile time).
+#[allow(dead_code)]
+fn sendable_select_futures_are_send<'a>(
+    rx: &'a gosync::Receiver<String>,
+    tx: &'a gosync::Sender<Vec<u8>>,
+    ticker: &'a gosync::Receiver<std::time::Instant>,
+) -> impl Future<Output = usize> + Send + 'a {
+    assert_send(
+        Select::new_send()
+            .recv(rx, |v| v.map_or(0, |s| s.len()))
+            .send(tx, vec![1, 2], |r| usize::from(r.is_ok()))
+            .recv(ticker, |_| 0)
+            .wait_async(),
+    )
+}
+
 fn n(full: usize) -> usize {
     if cfg!(miri) {
-        (full / 50).max(4)
+        // Miri runs these about 10^4 times slower, and tokio's runtime with them:
+        // a handful of values per test still drives every path.
+        (full / 200).max(4)
     } else {
         full
     }
+}
+/// Ends gosync's async timer thread once this test's timers are gone. Miri runs the
+/// tests one at a time and reports any thread still running when the binary exits;
+/// elsewhere another test may still hold a timer (then the thread ends when that
+/// test stops it, or by itself after its idle grace).
+fn stop_timer_thread() {
+    let stopped = gosync::__private::stop_timer_thread();
+    assert!(
+        stopped || !cfg!(miri),
+        "a test left an async timer registered"
+    );
 }
 
 fn poll_once<F: Future + ?Sized>(fut: Pin<&mut F>) -> Poll<F::Output> {
@@ -104,6 +147,7 @@ fn timer_cases_fire_from_async_waits() {
     );
     assert_eq!(r, "timeout");
     assert_eq!(rx.waiting_receivers(), 0);
+    stop_timer_thread();
 }
 
 #[test]
@@ -186,4 +230,83 @@ fn cancellation_storm_of_async_selects() {
         seen.iter().all(|&c| c == 1),
         "a value was lost or duplicated"
     );
+    stop_timer_thread();
+}
+
+/// The default (`Local`) select still takes closures that are not `Send` (an `Rc`
+/// here), both blocking and async.
+#[test]
+fn local_selects_accept_closures_that_are_not_send() {
+    use std::cell::Cell;
+    use std::rc::Rc;
+    let (tx, rx) = chan::bounded::<u32>(2);
+    let seen = Rc::new(Cell::new(0));
+    tx.send(1).unwrap();
+    tx.send(2).unwrap();
+    let s = seen.clone();
+    Select::new().recv(&rx, move |v| s.set(v.unwrap())).wait();
+    let s = seen.clone();
+    let value = Rc::new(5u32); // a send value that is not `Send` either
+    let (rc_tx, rc_rx) = chan::bounded::<Rc<u32>>(1);
+    block_on(
+        Select::biased()
+            .recv(&rx, move |v| s.set(s.get() + v.unwrap()))
+            .send(&rc_tx, value, |_| ())
+            .wait_async(),
+    );
+    assert_eq!(seen.get(), 3, "the first (biased) case ran");
+    assert!(rc_rx.try_recv().is_err(), "the send case was not chosen");
+}
+
+/// A `Sendable` select's future runs as a `tokio::spawn`ed task on the multi-thread
+/// runtime, moving between worker threads, fed and closed by plain threads; with a
+/// timer case, so that the timer thread wakes it too.
+#[test]
+fn sendable_select_runs_in_tokio_spawn_on_the_multi_thread_runtime() {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_time()
+        .build()
+        .unwrap();
+    let total = n(2000) as u32;
+    let (tx, rx) = chan::bounded::<u32>(0);
+    let (ack_tx, ack_rx) = chan::bounded::<u32>(0);
+    let task = rt.spawn(async move {
+        let (mut sum, mut timeouts) = (0u64, 0usize);
+        let mut pending_ack: Option<u32> = None;
+        loop {
+            let timer = chan::after(Duration::from_millis(1));
+            let mut sel = Select::new_send()
+                .recv(&rx, |v| v.map(Some).ok())
+                .recv(&timer, |_| Some(None));
+            if let Some(a) = pending_ack {
+                sel = sel.send(&ack_tx, a, |r| {
+                    r.unwrap();
+                    Some(Some(u32::MAX))
+                });
+            }
+            match sel.wait_async().await {
+                None => return (sum, timeouts),
+                Some(None) => timeouts += 1,
+                Some(Some(u32::MAX)) => pending_ack = None,
+                Some(Some(v)) => {
+                    assert!(pending_ack.is_none(), "a value arrived before its ack went");
+                    sum += u64::from(v);
+                    pending_ack = Some(v);
+                }
+            }
+        }
+    });
+    let producer = std::thread::spawn(move || {
+        for i in 0..total {
+            tx.send(i).unwrap();
+            assert_eq!(ack_rx.recv(), Ok(i), "acks come back in order");
+        }
+    });
+    producer.join().unwrap();
+    let (sum, timeouts) = rt.block_on(task).unwrap();
+    println!("sendable select under tokio::spawn: {total} values, {timeouts} timer wins");
+    assert_eq!(sum, u64::from(total) * u64::from(total - 1) / 2);
+    drop(rt);
+    stop_timer_thread();
 }

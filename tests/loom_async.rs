@@ -332,3 +332,84 @@ fn select_future_woken_by_a_thread() {
         t.join().unwrap();
     });
 }
+
+/// A task waits on a `WaitGroup` while a thread counts it down: woken, never lost.
+#[test]
+fn waitgroup_wait_async_vs_last_done() {
+    model(|| {
+        let wg = loom::sync::Arc::new(gosync::WaitGroup::new());
+        let seen = loom::sync::Arc::new(AtomicUsize::new(0));
+        wg.add(1);
+        let (wg2, seen2) = (wg.clone(), seen.clone());
+        let t = thread::spawn(move || {
+            seen2.fetch_add(1, Ordering::Relaxed);
+            wg2.done();
+        });
+        block_on(wg.wait_async());
+        // The task's work before `done` is visible after the wait.
+        assert_eq!(seen.load(Ordering::Relaxed), 1);
+        t.join().unwrap();
+        assert_eq!(format!("{:?}", *wg), "WaitGroup { count: 0, waiters: 0 }");
+    });
+}
+
+/// A wait future dropped while the last `done` releases it: whichever wins, the
+/// group ends with no waiter registered, so a new round's `add` is not mistaken for
+/// a concurrent wait, and a blocked thread waiting alongside is released too.
+#[test]
+fn waitgroup_future_dropped_racing_done() {
+    model(|| {
+        let wg = loom::sync::Arc::new(gosync::WaitGroup::new());
+        wg.add(1);
+        let mut fut = Box::pin(wg.wait_async());
+        let first = poll_once(fut.as_mut());
+        let wg2 = wg.clone();
+        let t = thread::spawn(move || wg2.done());
+        drop(fut); // races the release
+        t.join().unwrap();
+        let _ = first; // pending (registered, then dropped) or ready: either way
+        assert_eq!(format!("{:?}", *wg), "WaitGroup { count: 0, waiters: 0 }");
+        wg.add(1); // panics on a leftover waiter ("add called concurrently with wait")
+        wg.done();
+    });
+}
+
+/// A task and a thread wait on one group; the last `done` releases both.
+#[test]
+fn waitgroup_task_and_thread_released_together() {
+    model(|| {
+        let wg = loom::sync::Arc::new(gosync::WaitGroup::new());
+        wg.add(1);
+        let wg2 = wg.clone();
+        let waiter = thread::spawn(move || wg2.wait());
+        let wg3 = wg.clone();
+        let doner = thread::spawn(move || wg3.done());
+        block_on(wg.wait_async());
+        doner.join().unwrap();
+        waiter.join().unwrap();
+        assert_eq!(format!("{:?}", *wg), "WaitGroup { count: 0, waiters: 0 }");
+    });
+}
+
+/// A wait future dropped while another thread's `done` (not the last) changes the
+/// counter: the drop takes its waiter off the count at once.
+#[test]
+fn waitgroup_future_dropped_unregisters_racing_a_done() {
+    model(|| {
+        let wg = loom::sync::Arc::new(gosync::WaitGroup::new());
+        wg.add(2);
+        let mut fut = Box::pin(wg.wait_async());
+        assert!(poll_once(fut.as_mut()).is_pending());
+        let wg2 = wg.clone();
+        let t = thread::spawn(move || wg2.done());
+        drop(fut);
+        let s = format!("{:?}", *wg);
+        assert!(
+            s.ends_with("waiters: 0 }"),
+            "a dropped future stayed registered: {s}"
+        );
+        t.join().unwrap();
+        wg.done();
+        assert_eq!(format!("{:?}", *wg), "WaitGroup { count: 0, waiters: 0 }");
+    });
+}

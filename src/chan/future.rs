@@ -13,6 +13,7 @@
 //! | [`Receiver::iter`] | [`Receiver::stream`] / [`Receiver::into_stream`] → [`RecvStream`] | `Stream<Item = T>` |
 //! | — | [`Sender::sink`] / [`Sender::into_sink`] → [`SendSink`] | `Sink<T, Error = SendError<T>>` |
 //! | [`Select::wait`](crate::Select::wait) | [`Select::wait_async`](crate::Select::wait_async) | the chosen arm's `R` |
+//! | [`WaitGroup::wait`](crate::WaitGroup::wait) | [`WaitGroup::wait_async`](crate::WaitGroup::wait_async) → [`WaitGroupFuture`](crate::sync::WaitGroupFuture) | `()` |
 //!
 //! ```
 //! use gosync::chan;
@@ -50,7 +51,11 @@
 //!
 //! The futures do nothing until first polled: creating one and dropping it unpolled
 //! has no effect (a `SendFuture` then drops its value). They are `Send` (and `Sync`)
-//! when `T: Send`. Polling a future again after it returned `Ready` panics; they
+//! when `T: Send`. A [`Select`](crate::Select)'s `wait_async` future is `Send` when
+//! the select was built with [`Select::new_send`](crate::Select::new_send) or
+//! [`Select::biased_send`](crate::Select::biased_send), which take only `Send`
+//! closures and values (and `R: Send`); a [`Select::new`](crate::Select::new) select
+//! takes any closure and its future is not `Send`. Polling a future again after it returned `Ready` panics; they
 //! implement `FusedFuture`, so `futures::select!` never does that.
 //!
 //! ## Cancel safety
@@ -101,8 +106,9 @@
 //! - Timer receivers ([`after`](super::after), [`at`](super::at),
 //!   [`tick`](super::tick)) need no thread for blocking waits, but a task cannot
 //!   sleep by itself: async waits on them are woken at the deadline by one timer
-//!   thread shared by the whole process, started by the first such wait. A dropped
-//!   future withdraws its registration at once.
+//!   thread shared by the whole process, started by the first such wait and ended
+//!   after a second with none registered. A dropped future withdraws its
+//!   registration at once.
 //!
 //! ```
 //! use futures::{executor::block_on, StreamExt};

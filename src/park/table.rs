@@ -17,10 +17,36 @@
 //! - An unparker takes the node's thread handle out and publishes `token` under the
 //!   bucket lock; it wakes the thread only after unlocking, with that handle, never
 //!   touching the node again (it may already be gone).
+//!
+//! An async task waits the same way with a [`TaskNode`] (feature `async`): a node in
+//! its pinned future whose wake handle is the task's `Waker` instead of a thread.
+//! Everything about it is done under the bucket lock too — the owner links it
+//! ([`TaskNode::enqueue`]), refreshes its waker ([`TaskNode::poll`]) and unlinks it
+//! when the future is dropped ([`TaskNode::cancel`]); an unparker takes the waker and
+//! publishes the token — so a wake-up is never lost and a dropped future leaves no
+//! node behind. The unparker wakes the task after unlocking, as it would a thread.
 
 use crate::facade::{thread, AtomicUsize, Mutex, Ordering, UnsafeCell};
 use std::ptr;
 use std::time::Instant;
+
+/// Whom an unparker wakes: the thread parked on a node, or the task that owns it.
+enum Wake {
+    Thread(thread::Thread),
+    #[cfg(feature = "async")]
+    Task(std::task::Waker),
+}
+
+impl Wake {
+    /// Wakes it; called after the bucket lock is released.
+    fn wake(self) {
+        match self {
+            Wake::Thread(t) => t.unpark(),
+            #[cfg(feature = "async")]
+            Wake::Task(w) => w.wake(),
+        }
+    }
+}
 
 #[cfg(not(gosync_loom))]
 const BUCKETS: usize = 256;
@@ -65,15 +91,16 @@ pub(crate) enum FilterOp {
     Stop,
 }
 
-/// One parked thread, on its own stack.
+/// One parked thread, on its own stack (or one waiting task, in its pinned future).
 struct Node {
     key: usize,
     /// The parker's token, for [`unpark_filter`]'s filter (e.g. reader vs writer).
     park_token: usize,
     /// Link in the bucket queue; guarded by the bucket lock.
     next: UnsafeCell<*const Node>,
-    /// Taken by the unparker under the bucket lock.
-    thread: UnsafeCell<Option<thread::Thread>>,
+    /// Whom to wake. Taken by the unparker under the bucket lock; a task's waker is
+    /// also replaced by its owner under that lock.
+    wake: UnsafeCell<Option<Wake>>,
     /// `PARKED`, or the unpark token once unlinked by an unparker.
     token: AtomicUsize,
 }
@@ -191,6 +218,23 @@ impl Queue {
         }
     }
 
+    /// Unlinks `node`, wherever it is in the queue.
+    ///
+    /// # Safety
+    /// `node` is linked in this queue; the bucket lock is held.
+    unsafe fn remove(&mut self, node: *const Node) {
+        let mut prev: *const Node = ptr::null();
+        let mut cur = self.head;
+        while cur != node {
+            assert!(!cur.is_null(), "bug: parked node missing from its bucket");
+            prev = cur;
+            // SAFETY: linked nodes are live under the bucket lock.
+            cur = unsafe { (*cur).next.with(|n| *n) };
+        }
+        // SAFETY: `node` is linked after `prev`; the lock is held.
+        unsafe { self.unlink(prev, node) };
+    }
+
     /// Whether any node of `key` is linked.
     fn has_key(&self, key: usize) -> bool {
         let mut cur = self.head;
@@ -258,7 +302,7 @@ pub(crate) fn park_with(
         key,
         park_token,
         next: UnsafeCell::new(ptr::null()),
-        thread: UnsafeCell::new(Some(thread::current())),
+        wake: UnsafeCell::new(Some(Wake::Thread(thread::current()))),
         token: AtomicUsize::new(PARKED),
     };
     let b = bucket(key);
@@ -293,17 +337,9 @@ pub(crate) fn park_with(
                     if t != PARKED {
                         return ParkResult::Unparked(t);
                     }
-                    // Still linked: find the predecessor and unlink ourselves.
-                    let mut prev: *const Node = ptr::null();
-                    let mut cur = q.head;
-                    while cur != ptr::addr_of!(node) {
-                        assert!(!cur.is_null(), "bug: parked node missing from its bucket");
-                        prev = cur;
-                        // SAFETY: linked nodes are live under the bucket lock.
-                        cur = unsafe { (*cur).next.with(|n| *n) };
-                    }
-                    // SAFETY: `node` is linked after `prev`; the lock is held.
-                    unsafe { q.unlink(prev, &node) };
+                    // Still linked: unlink ourselves.
+                    // SAFETY: `node` is linked in this bucket; the lock is held.
+                    unsafe { q.remove(&node) };
                     timed_out(q.has_key(key));
                     return ParkResult::TimedOut;
                 }
@@ -422,7 +458,7 @@ pub(crate) fn unpark_filter_with<S>(
         // until the Release store below; we read `next` and the handle before it.
         unsafe {
             let next = (*cur).next.with(|n| *n);
-            if let Some(t) = (*cur).thread.with_mut(|p| (*p).take()) {
+            if let Some(t) = (*cur).wake.with_mut(|p| (*p).take()) {
                 if first.is_none() {
                     first = Some(t);
                 } else {
@@ -436,14 +472,133 @@ pub(crate) fn unpark_filter_with<S>(
     }
     drop(q);
     if let Some(t) = first {
-        t.unpark();
+        t.wake();
     }
     for t in rest {
-        t.unpark();
+        t.wake();
     }
     UnparkResult {
         unparked: count,
         have_more,
+    }
+}
+
+/// A task waiting on a key: the async counterpart of a thread in [`park`], kept in
+/// the task's pinned future. The owner calls [`enqueue`](Self::enqueue) once, then
+/// [`poll`](Self::poll) on every poll of its future until it returns the token, and
+/// [`cancel`](Self::cancel) when dropped before that.
+#[cfg(feature = "async")]
+pub(crate) struct TaskNode {
+    node: Node,
+    /// Peers hold pointers to `node` while it is linked.
+    _pin: std::marker::PhantomPinned,
+}
+
+// SAFETY: the node's links and waker are only touched under its bucket lock (by the
+// owner or an unparker), its token is atomic, and `Waker` is `Send + Sync`; the raw
+// pointers are queue links, followed only under that lock.
+#[cfg(feature = "async")]
+unsafe impl Send for TaskNode {}
+// SAFETY: as above: through `&TaskNode` everything goes through the bucket lock or
+// the atomic token.
+#[cfg(feature = "async")]
+unsafe impl Sync for TaskNode {}
+
+#[cfg(feature = "async")]
+impl TaskNode {
+    /// A node for a task that will wait on `key` with `park_token`; not linked yet.
+    pub(crate) fn new(key: usize, park_token: usize) -> Self {
+        TaskNode {
+            node: Node {
+                key,
+                park_token,
+                next: UnsafeCell::new(ptr::null()),
+                wake: UnsafeCell::new(None),
+                token: AtomicUsize::new(PARKED),
+            },
+            _pin: std::marker::PhantomPinned,
+        }
+    }
+
+    /// Links the node behind the key's other waiters, to wake `waker`, if
+    /// `validate()` (run under the bucket lock) returns true; returns whether it did.
+    ///
+    /// # Safety
+    /// The node is pinned and not linked (this is its first `enqueue`), and its owner
+    /// calls [`cancel`](Self::cancel) before the memory goes unless
+    /// [`poll`](Self::poll) has returned the token.
+    pub(crate) unsafe fn enqueue(
+        &self,
+        validate: impl FnOnce() -> bool,
+        waker: &std::task::Waker,
+    ) -> bool {
+        let mut q = bucket(self.node.key).queue.lock();
+        if !validate() {
+            return false;
+        }
+        // SAFETY: not linked yet, so nobody else reaches the handle.
+        self.node
+            .wake
+            .with_mut(|p| unsafe { *p = Some(Wake::Task(waker.clone())) });
+        // SAFETY: pinned and not linked (the contract); the bucket lock is held.
+        unsafe { q.push(&self.node) };
+        true
+    }
+
+    /// The token, once an unparker has unlinked the node; until then, makes `waker`
+    /// the one the unparker will wake, and returns `None`.
+    ///
+    /// Only after a successful [`enqueue`](Self::enqueue).
+    pub(crate) fn poll(&self, waker: &std::task::Waker) -> Option<usize> {
+        // ORDERING: Acquire pairs with the unparker's Release store of the token, as
+        // in `park`.
+        let t = self.node.token.load(Ordering::Acquire);
+        if t != PARKED {
+            return Some(t);
+        }
+        let q = bucket(self.node.key).queue.lock();
+        // Under the lock an unparker either has published the token already, or will
+        // find the waker stored here.
+        let t = self.node.token.load(Ordering::Acquire);
+        if t != PARKED {
+            return Some(t);
+        }
+        let old = self.node.wake.with_mut(|p| {
+            // SAFETY: still linked: the handle is touched only under the bucket lock,
+            // which we hold.
+            let slot = unsafe { &mut *p };
+            match slot {
+                Some(Wake::Task(w)) if w.will_wake(waker) => None,
+                _ => slot.replace(Wake::Task(waker.clone())),
+            }
+        });
+        drop(q);
+        drop(old);
+        None
+    }
+
+    /// The owner gives up: unlinks the node if it is still linked, running
+    /// `cancelled(have_more)` under the bucket lock (`have_more`: other waiters on
+    /// the key remain), and returns `None`; or returns the token if an unparker got
+    /// there first. Afterwards no other thread reaches the node.
+    ///
+    /// Only after a successful [`enqueue`](Self::enqueue), and only while
+    /// [`poll`](Self::poll) has not returned the token.
+    pub(crate) fn cancel(&self, cancelled: impl FnOnce(bool)) -> Option<usize> {
+        let mut q = bucket(self.node.key).queue.lock();
+        let t = self.node.token.load(Ordering::Acquire);
+        if t != PARKED {
+            return Some(t);
+        }
+        // SAFETY: the token is unpublished, so the node is still linked here; the
+        // lock is held.
+        unsafe { q.remove(&self.node) };
+        // SAFETY: unlinked under the lock: nobody else reaches the handle now.
+        let w = self.node.wake.with_mut(|p| unsafe { (*p).take() });
+        cancelled(q.has_key(self.node.key));
+        drop(q);
+        drop(w);
+        None
     }
 }
 

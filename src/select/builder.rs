@@ -5,19 +5,40 @@
 //! select is parked, and a box keeps that waiter at one address however the builder
 //! (or, later, a future that owns it) is moved. The engine sees the boxes through
 //! [`Cases`], the same interface the `select!` expansion uses.
+//!
+//! Boxing erases each case's closure and value types, and with them whether they may
+//! cross threads. The builder's third type parameter, its [`Kind`], keeps that one
+//! fact: a [`Local`] select (the default) accepts any closure and boxes its cases as
+//! `dyn Arm`; a [`Sendable`] one accepts only `Send` closures and values and boxes
+//! them as `dyn Arm + Send`, so the compiler itself knows that the builder, and the
+//! future of `wait_async`, are `Send`. No `unsafe impl Send` is involved.
 
 use super::engine::{self, Cases};
 use super::handle::{RecvCase, SelectHandle, SendCase};
 use crate::chan::{Receiver, RecvError, SendError, Sender};
 use crate::park::Block;
 use std::fmt;
+use std::marker::PhantomData;
 use std::time::{Duration, Instant};
 
-/// One case of a [`Select`]: the engine's view of it, and its closure.
-pub(super) trait Arm<R> {
+/// A case of a [`Select`] as the engine sees it, whatever its result type.
+///
+/// Public only in name, as is [`Arm`]: [`Kind`] names them in a bound (a public
+/// trait may not name a crate-private one), but they live in a private module, so
+/// no code outside the crate can name, implement or call them.
+pub trait HasHandle {
     /// The case, for the engine.
+    #[doc(hidden)]
+    // `SelectHandle` is crate-private; this trait is unnameable outside the crate,
+    // so the method cannot be reached from there either.
+    #[allow(private_interfaces)]
     fn handle(&self) -> &dyn SelectHandle;
+}
+
+/// One case of a [`Select`]: the engine's view of it, and its closure.
+pub trait Arm<R>: HasHandle {
     /// Runs the closure on the outcome (the engine chose this case).
+    #[doc(hidden)]
     fn run(self: Box<Self>) -> R;
 }
 
@@ -26,10 +47,13 @@ struct RecvArm<'a, T, F> {
     f: F,
 }
 
-impl<T, R, F: FnOnce(Result<T, RecvError>) -> R> Arm<R> for RecvArm<'_, T, F> {
+impl<T, F> HasHandle for RecvArm<'_, T, F> {
     fn handle(&self) -> &dyn SelectHandle {
         &self.case
     }
+}
+
+impl<T, R, F: FnOnce(Result<T, RecvError>) -> R> Arm<R> for RecvArm<'_, T, F> {
     fn run(self: Box<Self>) -> R {
         let RecvArm { mut case, f } = *self;
         let out = case.take().expect("bug: chosen select case has no outcome");
@@ -42,10 +66,13 @@ struct SendArm<'a, T, F> {
     f: F,
 }
 
-impl<T, R, F: FnOnce(Result<(), SendError<T>>) -> R> Arm<R> for SendArm<'_, T, F> {
+impl<T, F> HasHandle for SendArm<'_, T, F> {
     fn handle(&self) -> &dyn SelectHandle {
         &self.case
     }
+}
+
+impl<T, R, F: FnOnce(Result<(), SendError<T>>) -> R> Arm<R> for SendArm<'_, T, F> {
     fn run(self: Box<Self>) -> R {
         let SendArm { mut case, f } = *self;
         let out = case.take().expect("bug: chosen select case has no outcome");
@@ -53,13 +80,99 @@ impl<T, R, F: FnOnce(Result<(), SendError<T>>) -> R> Arm<R> for SendArm<'_, T, F
     }
 }
 
-impl<R> Cases for [Box<dyn Arm<R> + '_>] {
+impl<A: HasHandle + ?Sized> Cases for [Box<A>] {
     fn count(&self) -> usize {
         self.len()
     }
     fn case(&self, i: usize) -> &dyn SelectHandle {
         self[i].handle()
     }
+}
+
+mod sealed {
+    pub trait Sealed {}
+    impl Sealed for super::Local {}
+    impl Sealed for super::Sendable {}
+}
+
+/// What a [`Select`] may hold, and so whether it (and its
+/// [`wait_async`](Select::wait_async) future) is `Send`: [`Local`] or
+/// [`Sendable`]. Sealed: these two are all there is.
+///
+/// Code generic over selects names it as a bound:
+///
+/// ```
+/// use gosync::select::Kind;
+/// use gosync::{chan, Select};
+///
+/// /// Adds a receive case for each receiver, to a select of either kind.
+/// fn recv_all<'a, K: Kind>(
+///     mut sel: Select<'a, usize, K>,
+///     rxs: &'a [gosync::Receiver<usize>],
+///     add: impl Fn(Select<'a, usize, K>, &'a gosync::Receiver<usize>) -> Select<'a, usize, K>,
+/// ) -> Select<'a, usize, K> {
+///     for rx in rxs {
+///         sel = add(sel, rx);
+///     }
+///     sel
+/// }
+///
+/// let (tx, rx) = chan::bounded(1);
+/// tx.send(4).unwrap();
+/// let rxs = [rx];
+/// let sel = recv_all(Select::new_send(), &rxs, |s, rx| s.recv(rx, |v| v.unwrap()));
+/// assert_eq!(sel.len(), 1);
+/// assert_eq!(sel.wait(), 4);
+/// ```
+pub trait Kind: sealed::Sealed + 'static {
+    /// How a case is boxed: `dyn Arm<R>`, plus `Send` for [`Sendable`].
+    #[doc(hidden)]
+    type Case<'a, R>: Arm<R> + ?Sized;
+}
+
+/// The default [`Kind`] of a [`Select`]: its closures and send values may be anything,
+/// `Rc`s and borrows of thread-local state included; the select and its
+/// [`wait_async`](Select::wait_async) future are not `Send`. Made by
+/// [`Select::new`] and [`Select::biased`].
+///
+/// ```
+/// use gosync::{chan, Select};
+/// use std::rc::Rc;
+///
+/// let (tx, rx) = chan::bounded(1);
+/// tx.send(1).unwrap();
+/// let seen = Rc::new(std::cell::Cell::new(0)); // not Send: fine for a local select
+/// let s = seen.clone();
+/// Select::new().recv(&rx, move |v| s.set(v.unwrap())).wait();
+/// assert_eq!(seen.get(), 1);
+/// ```
+#[derive(Debug)]
+pub enum Local {}
+
+/// The [`Kind`] of a [`Select`] whose closures and send values are all `Send`: the
+/// select is `Send`, and so is its [`wait_async`](Select::wait_async) future when the
+/// result `R` is. Made by [`Select::new_send`] and [`Select::biased_send`].
+///
+/// ```
+/// use gosync::select::Sendable;
+/// use gosync::{chan, Select};
+///
+/// let (tx, rx) = chan::bounded::<u32>(1);
+/// let sel: Select<'_, u32, Sendable> = Select::new_send().recv(&rx, |v| v.unwrap());
+/// tx.send(3).unwrap();
+/// // Built on one thread, waited on another.
+/// let got = std::thread::scope(|s| s.spawn(move || sel.wait()).join().unwrap());
+/// assert_eq!(got, 3);
+/// ```
+#[derive(Debug)]
+pub enum Sendable {}
+
+impl Kind for Local {
+    type Case<'a, R> = dyn Arm<R> + 'a;
+}
+
+impl Kind for Sendable {
+    type Case<'a, R> = dyn Arm<R> + Send + 'a;
 }
 
 /// A select whose cases are known only at run time: Go's `reflect.Select`, with a
@@ -91,12 +204,22 @@ impl<R> Cases for [Box<dyn Arm<R> + '_>] {
 /// }
 /// assert_eq!(sel.wait(), (3, 300));
 /// ```
-pub struct Select<'a, R> {
-    pub(super) arms: Vec<Box<dyn Arm<R> + 'a>>,
+///
+/// # `Send`
+///
+/// A select made by [`Select::new`] or [`Select::biased`] (kind [`Local`], the
+/// default third parameter) takes any closure and is never `Send`. One made by
+/// [`Select::new_send`] or [`Select::biased_send`] (kind [`Sendable`]) takes only
+/// `Send` closures and send values, and is `Send` — as is its
+/// [`wait_async`](Select::wait_async) future when `R` is, so that it can be awaited
+/// in a task of a multi-threaded executor (`tokio::spawn`). Both run the same engine.
+pub struct Select<'a, R, K: Kind = Local> {
+    pub(super) arms: Vec<Box<K::Case<'a, R>>>,
     pub(super) biased: bool,
+    _kind: PhantomData<K>,
 }
 
-impl<R> fmt::Debug for Select<'_, R> {
+impl<R, K: Kind> fmt::Debug for Select<'_, R, K> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Select")
             .field("cases", &self.arms.len())
@@ -106,8 +229,36 @@ impl<R> fmt::Debug for Select<'_, R> {
 }
 
 impl<R> Default for Select<'_, R> {
+    /// [`Select::new`].
+    ///
+    /// ```
+    /// let sel: gosync::Select<'_, ()> = Default::default();
+    /// assert!(sel.is_empty());
+    /// ```
     fn default() -> Self {
         Self::new()
+    }
+}
+
+impl<R> Default for Select<'_, R, Sendable> {
+    /// [`Select::new_send`].
+    ///
+    /// ```
+    /// let sel: gosync::Select<'_, (), gosync::select::Sendable> = Default::default();
+    /// assert!(sel.is_empty());
+    /// ```
+    fn default() -> Self {
+        Self::new_send()
+    }
+}
+
+impl<'a, R, K: Kind> Select<'a, R, K> {
+    fn empty(biased: bool) -> Self {
+        Select {
+            arms: Vec::new(),
+            biased,
+            _kind: PhantomData,
+        }
     }
 }
 
@@ -119,10 +270,7 @@ impl<'a, R> Select<'a, R> {
     /// assert!(sel.try_wait().is_none()); // no cases: nothing is ever ready
     /// ```
     pub fn new() -> Self {
-        Select {
-            arms: Vec::new(),
-            biased: false,
-        }
+        Self::empty(false)
     }
 
     /// An empty select that prefers earlier cases: when several are ready, the first
@@ -141,10 +289,7 @@ impl<'a, R> Select<'a, R> {
     /// assert_eq!(first, 'a');
     /// ```
     pub fn biased() -> Self {
-        Select {
-            arms: Vec::new(),
-            biased: true,
-        }
+        Self::empty(true)
     }
 
     /// Adds a receive case: if chosen, `f` gets the value, or `Err(RecvError)` if the
@@ -191,7 +336,100 @@ impl<'a, R> Select<'a, R> {
         }));
         self
     }
+}
 
+impl<'a, R> Select<'a, R, Sendable> {
+    /// An empty select like [`Select::new`] whose closures and send values must be
+    /// `Send`, so that the select, and its [`wait_async`](Select::wait_async) future
+    /// (when `R: Send`), are `Send`.
+    ///
+    /// ```
+    /// use gosync::{chan, Select};
+    ///
+    /// let (tx, rx) = chan::bounded::<String>(0);
+    /// let rt = tokio::runtime::Builder::new_multi_thread()
+    ///     .worker_threads(2)
+    ///     .build()
+    ///     .unwrap();
+    /// // `tokio::spawn` wants a `Send` future: the owned receivers move into the task.
+    /// let (quit_tx, quit) = chan::bounded::<()>(0);
+    /// let task = rt.spawn(async move {
+    ///     Select::new_send()
+    ///         .recv(&rx, |v| v.unwrap())
+    ///         .recv(&quit, |_| String::from("quit"))
+    ///         .wait_async()
+    ///         .await
+    /// });
+    /// tx.send("hello".to_string()).unwrap();
+    /// assert_eq!(rt.block_on(task).unwrap(), "hello");
+    /// drop(quit_tx);
+    /// ```
+    pub fn new_send() -> Self {
+        Self::empty(false)
+    }
+
+    /// An empty select like [`Select::biased`] (earlier cases first) whose closures
+    /// and send values must be `Send`: see [`Select::new_send`].
+    ///
+    /// ```
+    /// use gosync::{chan, Select};
+    /// let (a_tx, a) = chan::bounded(1);
+    /// let (b_tx, b) = chan::bounded(1);
+    /// a_tx.send('a').unwrap();
+    /// b_tx.send('b').unwrap();
+    /// let sel = Select::biased_send().recv(&a, |m| m.unwrap()).recv(&b, |m| m.unwrap());
+    /// let first = std::thread::scope(|s| s.spawn(move || sel.wait()).join().unwrap());
+    /// assert_eq!(first, 'a');
+    /// ```
+    pub fn biased_send() -> Self {
+        Self::empty(true)
+    }
+
+    /// Adds a receive case, as [`Select::recv`]; `f` must be `Send`.
+    ///
+    /// ```
+    /// use gosync::{chan, Select};
+    /// let (tx, rx) = chan::bounded::<i32>(1);
+    /// drop(tx);
+    /// let closed = Select::new_send().recv(&rx, |m| m.is_err()).wait();
+    /// assert!(closed);
+    /// ```
+    pub fn recv<T: Send>(
+        mut self,
+        rx: &'a Receiver<T>,
+        f: impl FnOnce(Result<T, RecvError>) -> R + Send + 'a,
+    ) -> Self {
+        self.arms.push(Box::new(RecvArm {
+            case: RecvCase::new(Some(rx)),
+            f,
+        }));
+        self
+    }
+
+    /// Adds a send case, as [`Select::send`]; `value` and `f` must be `Send`.
+    ///
+    /// ```
+    /// use gosync::{chan, Select};
+    /// let (tx, rx) = chan::bounded(1);
+    /// let sent = Select::new_send().send(&tx, 7, |r| r.is_ok()).wait();
+    /// assert!(sent);
+    /// assert_eq!(rx.recv(), Ok(7));
+    /// ```
+    pub fn send<T: Send>(
+        mut self,
+        tx: &'a Sender<T>,
+        value: T,
+        f: impl FnOnce(Result<(), SendError<T>>) -> R + Send + 'a,
+    ) -> Self {
+        self.arms.push(Box::new(SendArm {
+            case: SendCase::new(Some(tx), value),
+            f,
+        }));
+        self
+    }
+}
+
+impl<'a, R, K: Kind> Select<'a, R, K> {
     /// The number of cases added.
     ///
     /// ```

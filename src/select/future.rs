@@ -12,7 +12,7 @@
 //! waiting receiver, or the front of the buffer), as for a dropped `RecvFuture`; a
 //! completed send stays sent; unsent values are dropped with the cases.
 
-use super::builder::{Arm, Select};
+use super::builder::{Arm, Kind, Select};
 use super::engine::{self, Cases, Scratch};
 use crate::park::timers::TimerEntry;
 use crate::park::{Context, BUSY, SELECTED, WAITING};
@@ -34,8 +34,12 @@ enum Phase {
 
 /// The future of [`Select::wait_async`]. Pinned: the cases' waiters point at `ctx`.
 /// (The waiters themselves live in the arms' boxes.)
-struct SelectWait<'a, R> {
-    arms: Vec<Box<dyn Arm<R> + 'a>>,
+///
+/// `Send` exactly when its boxed cases are: for a [`Sendable`](super::Sendable)
+/// select (and `R: Send`), never for a [`Local`](super::Local) one. Every other field
+/// is `Send` as it stands.
+struct SelectWait<'a, R, K: Kind> {
+    arms: Vec<Box<K::Case<'a, R>>>,
     biased: bool,
     phase: Phase,
     ctx: Context,
@@ -44,7 +48,7 @@ struct SelectWait<'a, R> {
     _pin: PhantomPinned,
 }
 
-impl<'a, R> Select<'a, R> {
+impl<'a, R, K: Kind> Select<'a, R, K> {
     /// Waits for one case from an async task: [`wait`](Select::wait) without blocking
     /// the thread. Same fairness (a uniformly random ready case; source order for
     /// [`Select::biased`]) and the same nil-case rule (a case never added never
@@ -56,11 +60,14 @@ impl<'a, R> Select<'a, R> {
     /// buffer), a send a peer already took stays sent, and unsent values are dropped.
     /// Timer cases are woken by the process's one timer thread.
     ///
-    /// The future is not `Send`: a `Select` erases its closures' types, and with them
-    /// whether they may cross threads. Await it where the task need not be `Send`
-    /// (`futures::executor::block_on`, a tokio `LocalSet` or current-thread runtime),
-    /// or use [`recv_async`](crate::Receiver::recv_async) /
-    /// [`send_async`](crate::Sender::send_async) in `tokio::select!`, which are.
+    /// `Send`: the future of a select made by [`Select::new_send`] or
+    /// [`Select::biased_send`] (whose closures and send values had to be `Send`) is
+    /// `Send` when `R` is, so a multi-threaded executor can run it
+    /// (`tokio::spawn`). That of a [`Select::new`] / [`Select::biased`] select, whose
+    /// closures may be anything, is not: a `Select` erases its closures' types, and
+    /// the default kind keeps no record of whether they may cross threads. Await it
+    /// where the task need not be `Send` (`futures::executor::block_on`, a tokio
+    /// `LocalSet` or current-thread runtime).
     ///
     /// ```
     /// use futures::executor::block_on;
@@ -87,11 +94,44 @@ impl<'a, R> Select<'a, R> {
     /// t.join().unwrap();
     /// assert!(got.len() <= 1);
     /// ```
+    ///
+    /// A `Send` select, spawned on a multi-threaded runtime (and with a timer case):
+    ///
+    /// ```
+    /// use gosync::{chan, Select};
+    /// use std::time::Duration;
+    ///
+    /// let rt = tokio::runtime::Builder::new_multi_thread()
+    ///     .worker_threads(2)
+    ///     .build()
+    ///     .unwrap();
+    /// let (tx, rx) = chan::bounded::<u32>(0);
+    /// let task = rt.spawn(async move {
+    ///     let mut got = Vec::new();
+    ///     loop {
+    ///         let timeout = chan::after(Duration::from_secs(10));
+    ///         let more = Select::new_send()
+    ///             .recv(&rx, |v| v.ok())
+    ///             .recv(&timeout, |_| None)
+    ///             .wait_async()
+    ///             .await;
+    ///         match more {
+    ///             Some(v) => got.push(v),
+    ///             None => return got, // closed (or ten quiet seconds)
+    ///         }
+    ///     }
+    /// });
+    /// for i in 0..3 {
+    ///     tx.send(i).unwrap(); // a thread sends to the task
+    /// }
+    /// drop(tx);
+    /// assert_eq!(rt.block_on(task).unwrap(), [0, 1, 2]);
+    /// ```
     pub fn wait_async(self) -> impl Future<Output = R> + 'a
     where
         R: 'a,
     {
-        SelectWait {
+        SelectWait::<'a, R, K> {
             arms: self.arms,
             biased: self.biased,
             phase: Phase::Idle,
@@ -102,7 +142,7 @@ impl<'a, R> Select<'a, R> {
     }
 }
 
-impl<R> SelectWait<'_, R> {
+impl<R, K: Kind> SelectWait<'_, R, K> {
     /// Runs the chosen arm (after `finish`); the others, with their unsent values,
     /// are dropped first, as in the blocking driver.
     fn run_arm(&mut self, chosen: usize) -> R {
@@ -113,7 +153,7 @@ impl<R> SelectWait<'_, R> {
     }
 }
 
-impl<R> Future for SelectWait<'_, R> {
+impl<R, K: Kind> Future for SelectWait<'_, R, K> {
     type Output = R;
 
     fn poll(self: Pin<&mut Self>, cx: &mut task::Context<'_>) -> Poll<R> {
@@ -122,7 +162,7 @@ impl<R> Future for SelectWait<'_, R> {
         // pass 3 unlinked every waiter.
         let this = unsafe { self.get_unchecked_mut() };
         loop {
-            let cases: &[Box<dyn Arm<R> + '_>] = &this.arms;
+            let cases: &[Box<K::Case<'_, R>>] = &this.arms;
             let mut scratch = Scratch::new();
             let plan = engine::plan(cases, this.biased, &mut scratch);
             match this.phase {
@@ -205,12 +245,12 @@ impl<R> Future for SelectWait<'_, R> {
     }
 }
 
-impl<R> Drop for SelectWait<'_, R> {
+impl<R, K: Kind> Drop for SelectWait<'_, R, K> {
     fn drop(&mut self) {
         if self.phase != Phase::Waiting {
             return;
         }
-        let cases: &[Box<dyn Arm<R> + '_>] = &self.arms;
+        let cases: &[Box<K::Case<'_, R>>] = &self.arms;
         let mut scratch = Scratch::new();
         let plan = engine::plan(cases, self.biased, &mut scratch);
         engine::lock_all(cases, &plan);

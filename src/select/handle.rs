@@ -134,6 +134,16 @@ struct RecvState<T> {
     result: Option<Result<T, RecvError>>,
 }
 
+// SAFETY: a case changes threads only with its owner (a `Send` select builder or
+// `wait_async` future moved to, or polled from, another thread), never while the
+// owner is inside a select pass. What it owns is at most `T`s (`T: Send`). The
+// waiter's raw pointers point at the select's `Context` (which moves with the same
+// owner and is itself `Send`) and at neighbouring waiters of one channel, which every
+// thread follows only under that channel's lock — the argument that makes the async
+// `Op<T>` of `chan::future` `Send`. Not `Sync`: only the selecting thread opens the
+// state.
+unsafe impl<T: Send> Send for RecvState<T> {}
+
 impl<'a, T> RecvCase<'a, T> {
     /// A case receiving from `rx` (`None`: never ready).
     pub(crate) fn new(rx: Option<&'a Receiver<T>>) -> Self {
@@ -341,6 +351,10 @@ struct SendState<T> {
     /// The outcome, once chosen.
     result: Option<Result<(), SendError<T>>>,
 }
+
+// SAFETY: as for `RecvState`: at most `T`s owned, and the waiter's pointers are
+// followed by other threads only under its channel's lock.
+unsafe impl<T: Send> Send for SendState<T> {}
 
 impl<'a, T> SendCase<'a, T> {
     /// A case sending `value` on `tx` (`None`: never ready; the value is dropped with

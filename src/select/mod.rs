@@ -188,4 +188,4 @@ mod macros;
 pub mod private;
 mod rng;
 
-pub use builder::Select;
+pub use builder::{Kind, Local, Select, Sendable};

@@ -189,3 +189,23 @@ pub fn select(cases: &[Handle<'_>], wait: Wait, biased: bool) -> bool {
 pub fn unreachable() -> ! {
     panic!("bug: select returned without choosing a case")
 }
+
+/// Test support, not API: stops the process's async timer thread if no async wait on
+/// a timer receiver is registered, and waits until it has ended; `false` (nothing
+/// done) while registrations are live. The next registration starts a new thread.
+///
+/// The thread also ends by itself after a second with nothing registered; this is for
+/// test binaries under Miri, which reports any thread still running when `main`
+/// returns, and whose `main` returns as soon as the last test does.
+///
+/// ```
+/// # #[cfg(feature = "async")] {
+/// let timer = gosync::chan::after(std::time::Duration::from_millis(1));
+/// futures::executor::block_on(timer.recv_async()).unwrap();
+/// let _ = gosync::__private::stop_timer_thread(); // other tests may hold timers
+/// # }
+/// ```
+#[cfg(feature = "async")]
+pub fn stop_timer_thread() -> bool {
+    crate::park::timers::stop_if_idle()
+}

@@ -27,7 +27,7 @@
 //! | Go | gosync |
 //! |----|--------|
 //! | `var wg sync.WaitGroup` | `let wg = WaitGroup::new();` |
-//! | `wg.Add(n)`, `wg.Done()`, `wg.Wait()` | `wg.add(n)`, `wg.done()`, `wg.wait()` (also `wait_timeout`) |
+//! | `wg.Add(n)`, `wg.Done()`, `wg.Wait()` | `wg.add(n)`, `wg.done()`, `wg.wait()` (also `wait_timeout`, and `wait_async` for tasks) |
 //! | `wg.Go(f)` (Go 1.25) | `wg.go(scope, f)` inside `std::thread::scope` |
 //! | `var mu sync.Mutex` + the data | `let m = Mutex::new(data);` |
 //! | `mu.Lock(); …; mu.Unlock()` | `let mut g = m.lock(); …` (unlocks when `g` drops) |
@@ -96,6 +96,8 @@ pub use once::{Once, OnceValue};
 pub use pool::{Pool, Pooled};
 pub use rwmutex::{RwMutex, RwMutexReadGuard, RwMutexWriteGuard};
 pub use waitgroup::WaitGroup;
+#[cfg(feature = "async")]
+pub use waitgroup::WaitGroupFuture;
 
 /// Spends one step of a lock waiter's spin-then-yield budget; `false` once spent
 /// (then park). Never spins under loom, where a spin only multiplies the

@@ -18,6 +18,12 @@
 //! same lock. So every registered waiter is queued when it is woken, none can
 //! register for a counter that already reached zero, and a timed-out waiter
 //! unregisters itself under that lock too.
+//!
+//! An async waiter ([`WaitGroup::wait_async`], feature `async`) is the same waiter
+//! with a `Waker` instead of a thread: a `table::TaskNode` in its pinned future,
+//! registered in the same `validate`, released by the same `release_waiters`, and,
+//! when the future is dropped first, unlinked and unregistered under the bucket lock
+//! exactly as a timed-out thread is.
 
 use crate::facade::{const_fn, AtomicU64, Ordering};
 use crate::park::table::{self, FilterOp, ParkResult};
@@ -95,7 +101,9 @@ fn waiters(state: u64) -> u32 {
 ///
 /// - Misuse panics with messages prefixed `gosync:`; a panicking `add` first undoes its
 ///   change, so the group stays consistent for other threads.
-/// - [`wait_timeout`](WaitGroup::wait_timeout) exists.
+/// - [`wait_timeout`](WaitGroup::wait_timeout) exists, and (feature `async`)
+///   [`wait_async`](WaitGroup::wait_async) for async tasks, which wait alongside
+///   blocked threads.
 /// - [`go`](WaitGroup::go) runs `f` on a scoped OS thread and returns its join handle.
 ///
 /// # Differences from crossbeam-utils' `WaitGroup`
@@ -253,6 +261,50 @@ impl WaitGroup {
         }
     }
 
+    /// Waits from an async task until the counter is zero: [`wait`](WaitGroup::wait)
+    /// without blocking the thread. Resolves at once if the counter is zero when first
+    /// polled. Everything the tasks did before their `done` is visible after it
+    /// resolves. Threads and tasks may wait on one group together; the last `done`
+    /// releases them all.
+    ///
+    /// Lazy: nothing happens until the first poll. Cancel safe: dropping the future
+    /// unregisters and unlinks its waiter, and has no other effect on the group. The
+    /// future is `Send` and `Sync`.
+    ///
+    /// ```
+    /// use gosync::WaitGroup;
+    /// use std::sync::Arc;
+    ///
+    /// let rt = tokio::runtime::Builder::new_multi_thread()
+    ///     .worker_threads(2)
+    ///     .build()
+    ///     .unwrap();
+    /// let wg = Arc::new(WaitGroup::new());
+    /// let results = Arc::new(gosync::Mutex::new(Vec::new()));
+    /// for i in 0..3 {
+    ///     wg.add(1);
+    ///     let (wg, results) = (wg.clone(), results.clone());
+    ///     std::thread::spawn(move || {
+    ///         results.lock().push(i); // threads do the work...
+    ///         wg.done();
+    ///     });
+    /// }
+    /// let waiter = {
+    ///     let wg = wg.clone();
+    ///     rt.spawn(async move { wg.wait_async().await }) // ...a task waits for them
+    /// };
+    /// rt.block_on(waiter).unwrap();
+    /// assert_eq!(results.lock().len(), 3);
+    /// ```
+    #[cfg(feature = "async")]
+    pub fn wait_async(&self) -> WaitGroupFuture<'_> {
+        WaitGroupFuture {
+            wg: self,
+            node: table::TaskNode::new(self.key(), 0),
+            phase: Phase::Idle,
+        }
+    }
+
     /// Runs `f` on a new scoped thread counted by this group: Go 1.25's `wg.Go(f)`.
     ///
     /// Calls `add(1)` now and `done()` when `f` returns *or panics*, so `wait` never
@@ -354,6 +406,31 @@ impl WaitGroup {
         );
     }
 
+    /// A wait table `validate`: registers one waiter unless the counter is zero;
+    /// `true` if it registered (the caller then queues, under the same bucket lock).
+    fn register_waiter(&self) -> bool {
+        // ORDERING: Acquire as in `wait`, for when we see zero and return.
+        let mut state = self.state.load(Ordering::Acquire);
+        loop {
+            if counter(state) == 0 {
+                return false;
+            }
+            assert!(
+                waiters(state) != u32::MAX,
+                "gosync: too many threads waiting on one WaitGroup"
+            );
+            match self.state.compare_exchange_weak(
+                state,
+                state + 1,
+                Ordering::Acquire,
+                Ordering::Acquire,
+            ) {
+                Ok(_) => return true,
+                Err(s) => state = s,
+            }
+        }
+    }
+
     /// Registers and parks until the counter is zero or `deadline`; `true` if zero.
     #[cold]
     fn wait_slow(&self, deadline: Option<Instant>) -> bool {
@@ -361,28 +438,7 @@ impl WaitGroup {
         let result = table::park(
             self.key(),
             0,
-            || {
-                // ORDERING: Acquire as in `wait`, for when we see zero and return.
-                let mut state = self.state.load(Ordering::Acquire);
-                loop {
-                    if counter(state) == 0 {
-                        return false;
-                    }
-                    assert!(
-                        waiters(state) != u32::MAX,
-                        "gosync: too many threads waiting on one WaitGroup"
-                    );
-                    match self.state.compare_exchange_weak(
-                        state,
-                        state + 1,
-                        Ordering::Acquire,
-                        Ordering::Acquire,
-                    ) {
-                        Ok(_) => return true,
-                        Err(s) => state = s,
-                    }
-                }
-            },
+            || self.register_waiter(),
             deadline,
             |_| {
                 // Still queued, so still registered: unregister. The counter may be
@@ -398,6 +454,126 @@ impl WaitGroup {
             ParkResult::Unparked(_) | ParkResult::Invalid => true,
             ParkResult::TimedOut => reached_zero_at_timeout,
         }
+    }
+}
+
+/// Where a [`WaitGroupFuture`] stands.
+#[cfg(feature = "async")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Phase {
+    /// Not polled yet: not registered.
+    Idle,
+    /// Registered and queued; not released yet as far as the future knows.
+    Waiting,
+    /// Resolved.
+    Done,
+}
+
+/// The future of [`WaitGroup::wait_async`]: resolves once the group's counter is
+/// zero.
+///
+/// # Cancel safety
+///
+/// Dropping it while it waits unlinks its waiter from the wait table and takes it off
+/// the group's count of waiters (under the table's bucket lock, as a timed-out
+/// [`wait_timeout`](WaitGroup::wait_timeout) does); it has no other effect.
+///
+/// ```
+/// use futures::executor::block_on;
+/// use futures::FutureExt;
+///
+/// let wg = gosync::WaitGroup::new();
+/// wg.add(1);
+/// // Polled once (counter not zero: registers and waits), then dropped.
+/// assert!(wg.wait_async().now_or_never().is_none());
+/// assert_eq!(format!("{wg:?}"), "WaitGroup { count: 1, waiters: 0 }");
+/// wg.done();
+/// block_on(wg.wait_async()); // zero: ready at once
+/// ```
+#[cfg(feature = "async")]
+#[must_use = "futures do nothing unless polled"]
+pub struct WaitGroupFuture<'a> {
+    wg: &'a WaitGroup,
+    /// Linked into the wait table while `Waiting`: the future is pinned then.
+    node: table::TaskNode,
+    phase: Phase,
+}
+
+#[cfg(feature = "async")]
+impl std::future::Future for WaitGroupFuture<'_> {
+    type Output = ();
+
+    fn poll(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<()> {
+        use std::task::Poll;
+        // SAFETY: `node` is structurally pinned: never moved out, and unlinked by
+        // `Drop` (or by the last `done`) before the future's memory goes.
+        let this = unsafe { self.get_unchecked_mut() };
+        match this.phase {
+            Phase::Done => panic!("gosync: a WaitGroup future was polled after it completed"),
+            Phase::Idle => {
+                let wg = this.wg;
+                // ORDERING: as in `wait`.
+                if counter(wg.state.load(Ordering::Acquire)) == 0 {
+                    this.phase = Phase::Done;
+                    return Poll::Ready(());
+                }
+                // SAFETY: pinned (above) and not linked yet; `Drop` cancels it while
+                // `Waiting`.
+                if !unsafe { this.node.enqueue(|| wg.register_waiter(), cx.waker()) } {
+                    this.phase = Phase::Done; // reached zero meanwhile
+                    return Poll::Ready(());
+                }
+                this.phase = Phase::Waiting;
+                // The last `done` may come between the enqueue and here: `poll`
+                // below sees its token then.
+            }
+            Phase::Waiting => {}
+        }
+        match this.node.poll(cx.waker()) {
+            // Released by the last `done`: the token hand-off (Release/Acquire)
+            // orders the tasks' work before our return, as in `wait_slow`.
+            Some(_) => {
+                this.phase = Phase::Done;
+                Poll::Ready(())
+            }
+            None => Poll::Pending,
+        }
+    }
+}
+
+#[cfg(feature = "async")]
+impl futures_core::future::FusedFuture for WaitGroupFuture<'_> {
+    fn is_terminated(&self) -> bool {
+        self.phase == Phase::Done
+    }
+}
+
+#[cfg(feature = "async")]
+impl Drop for WaitGroupFuture<'_> {
+    fn drop(&mut self) {
+        if self.phase != Phase::Waiting {
+            return;
+        }
+        let wg = self.wg;
+        // Still queued, so still registered: unregister, under the bucket lock (the
+        // last `done` clears the waiters under the same lock, after waking every
+        // queued waiter; a released node is left alone).
+        let _ = self.node.cancel(|_| {
+            // ORDERING: Relaxed: the bucket lock orders this against the release.
+            wg.state.fetch_sub(1, Ordering::Relaxed);
+        });
+    }
+}
+
+#[cfg(feature = "async")]
+impl fmt::Debug for WaitGroupFuture<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WaitGroupFuture")
+            .field("phase", &self.phase)
+            .finish_non_exhaustive()
     }
 }
 
