@@ -165,7 +165,7 @@
 //!   would block those senders forever: a goroutine leak), and drops what was
 //!   buffered.
 //! - **No goroutines.** These are OS threads: blocking parks the thread (after a
-//!   brief spin), and a million of them is not a good idea. A thread per connection
+//!   spin whose length each thread learns from its recent waits), and a million of them is not a good idea. A thread per connection
 //!   or per worker is fine; for very many tasks, use the [async API](chan::future)
 //!   from an executor.
 //! - **Ownership.** A `Mutex` owns the data it guards and is unlocked by dropping its
