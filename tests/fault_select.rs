@@ -14,84 +14,11 @@ use gosync::chan::{self, Receiver, Sender};
 use gosync::{select, select_biased, Select};
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
 use std::thread;
 use std::time::Duration;
 
-/// A value that counts its drops in its own slot; a second drop fails the test.
-struct Val {
-    id: usize,
-    drops: Arc<Vec<AtomicUsize>>,
-}
-
-impl Drop for Val {
-    fn drop(&mut self) {
-        let n = self.drops[self.id].fetch_add(1, Ordering::SeqCst);
-        assert_eq!(n, 0, "value {} dropped twice", self.id);
-    }
-}
-
-fn counters(n: usize) -> Arc<Vec<AtomicUsize>> {
-    Arc::new((0..n).map(|_| AtomicUsize::new(0)).collect())
-}
-
-fn val(drops: &Arc<Vec<AtomicUsize>>, id: usize) -> Val {
-    Val {
-        id,
-        drops: drops.clone(),
-    }
-}
-
-fn drop_count(drops: &[AtomicUsize], id: usize) -> usize {
-    drops[id].load(Ordering::SeqCst)
-}
-
-fn assert_each_dropped_once(drops: &[AtomicUsize], n: usize) {
-    for (id, d) in drops[..n].iter().enumerate() {
-        assert_eq!(
-            d.load(Ordering::SeqCst),
-            1,
-            "value {id} dropped {d:?} times"
-        );
-    }
-}
-
-fn message(payload: &(dyn std::any::Any + Send)) -> String {
-    payload
-        .downcast_ref::<String>()
-        .cloned()
-        .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
-        .unwrap_or_default()
-}
-
-/// Runs `f`, expecting the injected panic (its message starts with "injected").
-fn expect_injected<R>(f: impl FnOnce() -> R) {
-    let payload = panic::catch_unwind(AssertUnwindSafe(f))
-        .err()
-        .expect("the injected panic did not happen");
-    let msg = message(&*payload);
-    assert!(msg.starts_with("injected"), "unexpected panic: {msg}");
-}
-
-/// Keeps the default hook's report of the injected panics out of the test output;
-/// any other panic is still reported.
-fn quiet_injected_panics() {
-    static ONCE: std::sync::Once = std::sync::Once::new();
-    ONCE.call_once(|| {
-        let default = panic::take_hook();
-        panic::set_hook(Box::new(move |info| {
-            if !message(info.payload()).starts_with("injected") {
-                default(info);
-            }
-        }));
-    });
-}
-
-fn wait_for(cond: impl Fn() -> bool) {
-    while !cond() {
-        thread::yield_now();
-    }
-}
+mod fault_common;
+use fault_common::*;
 
 fn rounds(n: usize) -> usize {
     if cfg!(miri) {
