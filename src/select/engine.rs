@@ -71,20 +71,34 @@ pub(crate) struct Plan<'s> {
 
 /// Computes the poll order and lock order of `cases`.
 pub(crate) fn plan<'s, C: Cases + ?Sized>(cases: &C, biased: bool, s: &'s mut Scratch) -> Plan<'s> {
-    let n = cases.count();
+    let (poll, lock) = split(cases.count(), s);
+    let np = poll_order(cases, biased, poll);
+    let poll = &poll[..np];
+    let nl = lock_order(cases, poll, lock);
+    Plan {
+        poll,
+        lock: &lock[..nl],
+    }
+}
+
+/// The scratch arrays for `n` cases: inline for small selects.
+fn split(n: usize, s: &mut Scratch) -> (&mut [u32], &mut [(usize, u32)]) {
     assert!(u32::try_from(n).is_ok(), "gosync: too many select cases");
-    let (poll, lock): (&mut [u32], &mut [(usize, u32)]) = if n <= INLINE {
+    if n <= INLINE {
         (&mut s.poll[..n], &mut s.lock[..n])
     } else {
         s.heap_poll.resize(n, 0);
         s.heap_lock.resize(n, (0, 0));
         (&mut s.heap_poll[..], &mut s.heap_lock[..])
-    };
+    }
+}
+
+/// Fills `poll` with the active cases (not nil, not `never`) in poll order; returns
+/// how many.
+fn poll_order<C: Cases + ?Sized>(cases: &C, biased: bool, poll: &mut [u32]) -> usize {
     let mut np = 0usize;
-    let mut nl = 0usize;
-    for i in 0..n {
-        let c = cases.case(i);
-        if !c.is_active() {
+    for i in 0..cases.count() {
+        if !cases.case(i).is_active() {
             continue;
         }
         let i = i as u32;
@@ -98,17 +112,22 @@ pub(crate) fn plan<'s, C: Cases + ?Sized>(cases: &C, biased: bool, s: &'s mut Sc
             poll[j] = i;
         }
         np += 1;
-        if let Some(key) = c.lock_key() {
+    }
+    np
+}
+
+/// Fills `lock` with `(lock-order key, case)` for the polled cases that have a
+/// channel, sorted by key; returns how many.
+fn lock_order<C: Cases + ?Sized>(cases: &C, poll: &[u32], lock: &mut [(usize, u32)]) -> usize {
+    let mut nl = 0usize;
+    for &i in poll {
+        if let Some(key) = cases.case(i as usize).lock_key() {
             lock[nl] = (key, i);
             nl += 1;
         }
     }
-    let lock = &mut lock[..nl];
-    lock.sort_unstable();
-    Plan {
-        poll: &poll[..np],
-        lock,
-    }
+    lock[..nl].sort_unstable();
+    nl
 }
 
 /// Locks every distinct channel, in lock-order key order (a global order, which keeps
@@ -213,12 +232,20 @@ pub(crate) fn run<C: Cases + ?Sized>(cases: &C, block: Block, biased: bool) -> O
         }
     }
     let mut scratch = Scratch::new();
-    let plan = plan(cases, biased, &mut scratch);
+    let (order, lock) = split(cases.count(), &mut scratch);
+    let np = poll_order(cases, biased, order);
+    let order = &order[..np];
+    // Pass 0 needs only the poll order; the lock order is sorted only if it fails.
+    // SAFETY: no lock is held and nothing is registered.
+    if let Some(i) = unsafe { try_each(cases, order) } {
+        return Some(i);
+    }
+    let nl = lock_order(cases, order, lock);
+    let plan = Plan {
+        poll: order,
+        lock: &lock[..nl],
+    };
     loop {
-        // SAFETY: no lock is held and nothing is registered.
-        if let Some(i) = unsafe { try_each(cases, &plan) } {
-            return Some(i);
-        }
         lock_all(cases, &plan);
         // SAFETY: every lock is held and no case is registered.
         if let Some((i, wake)) = unsafe { poll(cases, &plan) } {
@@ -248,7 +275,11 @@ pub(crate) fn run<C: Cases + ?Sized>(cases: &C, block: Block, biased: bool) -> O
         if deadline.is_some_and(crate::facade::expired) {
             return None;
         }
-        // A timer came due (or the wait for it ended early): poll again.
+        // A timer came due (or the wait for it ended early): poll again, pass 0 first.
+        // SAFETY: no lock is held and nothing is registered.
+        if let Some(i) = unsafe { try_each(cases, plan.poll) } {
+            return Some(i);
+        }
     }
 }
 
@@ -262,8 +293,8 @@ pub(crate) fn run<C: Cases + ?Sized>(cases: &C, block: Block, biased: bool) -> O
 /// # Safety
 /// No channel lock is held and no case is registered.
 #[inline]
-unsafe fn try_each<C: Cases + ?Sized>(cases: &C, plan: &Plan<'_>) -> Option<usize> {
-    for &i in plan.poll {
+unsafe fn try_each<C: Cases + ?Sized>(cases: &C, poll: &[u32]) -> Option<usize> {
+    for &i in poll {
         // SAFETY: forwarded contract.
         if unsafe { cases.case(i as usize).try_alone() } {
             return Some(i as usize);
