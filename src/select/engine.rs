@@ -69,7 +69,9 @@ pub(crate) struct Plan<'s> {
     lock: &'s [(usize, u32)],
 }
 
-/// Computes the poll order and lock order of `cases`.
+/// Computes the poll order and lock order of `cases` (for the async wait, which
+/// registers at once; the blocking driver computes them one at a time).
+#[cfg_attr(not(feature = "async"), allow(dead_code))]
 pub(crate) fn plan<'s, C: Cases + ?Sized>(cases: &C, biased: bool, s: &'s mut Scratch) -> Plan<'s> {
     let (poll, lock) = split(cases.count(), s);
     let np = poll_order(cases, biased, poll);
