@@ -543,6 +543,13 @@ impl<T> Hchan<T> {
         if block == Block::No && self.looks_full() {
             return Err(SendTimeoutError::Timeout(v));
         }
+        self.send_unchecked(v, block)
+    }
+
+    /// [`Hchan::send`] without its lock-free check (made by the caller, or not
+    /// wanted).
+    #[inline]
+    fn send_unchecked(&self, v: T, block: Block) -> Result<(), SendTimeoutError<T>> {
         self.lock();
         // SAFETY: the lock is held.
         match unsafe { self.try_buffer_locked(v) } {
@@ -670,6 +677,13 @@ impl<T> Hchan<T> {
                 None => {}
             }
         }
+        self.recv_unchecked(block)
+    }
+
+    /// [`Hchan::recv`] without its lock-free check (made by the caller, or not
+    /// wanted).
+    #[inline]
+    fn recv_unchecked(&self, block: Block) -> Result<T, RecvTimeoutError> {
         self.lock();
         // SAFETY: the lock is held.
         match unsafe { self.try_unbuffer_locked() } {
@@ -784,9 +798,10 @@ impl<T> Hchan<T> {
         self.try_send_slow(v)
     }
 
+    /// `send(v, Block::No)` past its lock-free check, which the caller just made.
     #[inline(never)]
     fn try_send_slow(&self, v: T) -> Result<(), TrySendError<T>> {
-        self.send(v, Block::No).map_err(|e| match e {
+        self.send_unchecked(v, Block::No).map_err(|e| match e {
             SendTimeoutError::Timeout(v) => TrySendError::Full(v),
             SendTimeoutError::Closed(v) => TrySendError::Closed(v),
         })
@@ -802,9 +817,10 @@ impl<T> Hchan<T> {
         self.try_recv_slow()
     }
 
+    /// `recv(Block::No)` past its lock-free check, which the caller just made.
     #[inline(never)]
     fn try_recv_slow(&self) -> Result<T, TryRecvError> {
-        self.recv(Block::No).map_err(|e| match e {
+        self.recv_unchecked(Block::No).map_err(|e| match e {
             RecvTimeoutError::Timeout => TryRecvError::Empty,
             RecvTimeoutError::Closed => TryRecvError::Closed,
         })
