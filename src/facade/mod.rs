@@ -762,3 +762,219 @@ pub(crate) fn thread_index() -> usize {
 /// Pads and aligns a value to a cache line to keep hot words apart.
 #[allow(unused_imports)]
 pub(crate) use crossbeam_utils::CachePadded;
+
+/// Asymmetric fences: a nearly free [`light`](asymmetric::light) fence for a hot path
+/// and an expensive [`heavy`](asymmetric::heavy) one for a rare path, which together
+/// order a store before a later load on both sides, as two `fence(SeqCst)` would.
+///
+/// The pattern they serve is Dekker's: the hot side stores `A` then loads `B`, the rare
+/// side stores `B` then loads `A`, and at least one of them must see the other's
+/// store. The channel lock uses it so that `unlock` is a plain store (no
+/// read-modify-write) followed by a load of the "threads parked" count, while a thread
+/// about to park pays for the ordering instead.
+///
+/// On Linux (x86-64, AArch64) `heavy` is the `membarrier(2)` system call with
+/// `MEMBARRIER_CMD_PRIVATE_EXPEDITED`: the kernel runs a full memory barrier on every
+/// CPU that is running one of this process's threads, and a thread that is not
+/// running passes through one when it is switched back in. So wherever the hot side
+/// was in its store-then-load sequence, either its store is visible to the rare side
+/// after the call, or its load comes after the barrier and sees the rare side's store.
+/// `light` then only has to keep the compiler from swapping the store and the load.
+/// Elsewhere, or when the kernel refuses the call (old kernels, seccomp filters,
+/// Valgrind), both fences are `fence(SeqCst)`; under loom and Miri too, so that the
+/// protocol is checked with the fences the C++ memory model knows.
+pub(crate) mod asymmetric {
+    use super::Ordering;
+
+    #[cfg(not(any(gosync_loom, miri)))]
+    mod mode {
+        /// Not decided yet: the light fence is a full fence.
+        pub(super) const UNKNOWN: u8 = 0;
+        /// `membarrier` is registered: the light fence is a compiler fence.
+        pub(super) const MEMBARRIER: u8 = 1;
+        /// No `membarrier`: both fences are full fences.
+        pub(super) const FENCES: u8 = 2;
+
+        /// A process-wide setting, decided once; not synchronisation the model checker
+        /// need see (loom and Miri never leave `FENCES`'s equivalent).
+        pub(super) static MODE: std::sync::atomic::AtomicU8 =
+            std::sync::atomic::AtomicU8::new(UNKNOWN);
+    }
+
+    #[cfg(all(
+        not(any(gosync_loom, miri)),
+        target_os = "linux",
+        any(target_arch = "x86_64", target_arch = "aarch64")
+    ))]
+    mod sys {
+        const CMD_QUERY: usize = 0;
+        const CMD_PRIVATE_EXPEDITED: usize = 1 << 3;
+        const CMD_REGISTER_PRIVATE_EXPEDITED: usize = 1 << 4;
+
+        /// `membarrier(cmd, 0, 0)`; returns the kernel's answer (negative: an errno).
+        #[inline]
+        fn membarrier(cmd: usize) -> isize {
+            let ret: isize;
+            // SAFETY: a raw `membarrier` system call (x86-64 number 324) with scalar
+            // arguments only: it reads and writes no memory of ours, and the registers
+            // the `syscall` instruction clobbers (rcx, r11) are declared.
+            #[cfg(target_arch = "x86_64")]
+            unsafe {
+                std::arch::asm!(
+                    "syscall",
+                    inlateout("rax") 324isize => ret,
+                    in("rdi") cmd,
+                    in("rsi") 0usize,
+                    in("rdx") 0usize,
+                    lateout("rcx") _,
+                    lateout("r11") _,
+                    options(nostack),
+                );
+            }
+            // SAFETY: a raw `membarrier` system call (AArch64 number 283) with scalar
+            // arguments only: it reads and writes no memory of ours; x0 returns.
+            #[cfg(target_arch = "aarch64")]
+            unsafe {
+                std::arch::asm!(
+                    "svc 0",
+                    in("x8") 283usize,
+                    inlateout("x0") cmd as isize => ret,
+                    in("x1") 0usize,
+                    in("x2") 0usize,
+                    options(nostack),
+                );
+            }
+            ret
+        }
+
+        /// Registers the process for expedited private barriers; `true` on success.
+        pub(super) fn register() -> bool {
+            let supported = membarrier(CMD_QUERY);
+            let needed = (CMD_PRIVATE_EXPEDITED | CMD_REGISTER_PRIVATE_EXPEDITED) as isize;
+            supported >= 0
+                && supported & needed == needed
+                && membarrier(CMD_REGISTER_PRIVATE_EXPEDITED) == 0
+        }
+
+        /// One process-wide barrier; `false` if the kernel refused it (e.g. a child
+        /// after `fork`, which does not inherit the registration, and re-registering
+        /// failed).
+        pub(super) fn barrier() -> bool {
+            membarrier(CMD_PRIVATE_EXPEDITED) == 0
+                || (register() && membarrier(CMD_PRIVATE_EXPEDITED) == 0)
+        }
+    }
+
+    #[cfg(all(
+        not(any(gosync_loom, miri)),
+        not(all(
+            target_os = "linux",
+            any(target_arch = "x86_64", target_arch = "aarch64")
+        ))
+    ))]
+    mod sys {
+        pub(super) fn register() -> bool {
+            false
+        }
+        pub(super) fn barrier() -> bool {
+            false
+        }
+    }
+
+    /// Decides, once per process, which pair of fences to use. Cheap after the first
+    /// call (one relaxed load); call it before the first `light` fence of an object
+    /// whose hot path should be fast (e.g. when creating a channel).
+    #[inline]
+    pub(crate) fn init() {
+        #[cfg(not(any(gosync_loom, miri)))]
+        if mode::MODE.load(Ordering::Relaxed) == mode::UNKNOWN {
+            decide();
+        }
+    }
+
+    #[cfg(not(any(gosync_loom, miri)))]
+    #[cold]
+    fn decide() {
+        // Two threads may both register: the call is idempotent and both store the
+        // same answer.
+        let m = if sys::register() {
+            mode::MEMBARRIER
+        } else {
+            mode::FENCES
+        };
+        mode::MODE.store(m, Ordering::Relaxed);
+    }
+
+    /// The hot side's fence: orders its earlier store before its later load, against a
+    /// thread that runs [`heavy`] between its own store and load.
+    #[inline]
+    pub(crate) fn light() {
+        #[cfg(not(any(gosync_loom, miri)))]
+        {
+            if mode::MODE.load(Ordering::Relaxed) == mode::MEMBARRIER {
+                std::sync::atomic::compiler_fence(Ordering::SeqCst);
+            } else {
+                std::sync::atomic::fence(Ordering::SeqCst);
+            }
+        }
+        #[cfg(any(gosync_loom, miri))]
+        super::fence(Ordering::SeqCst);
+    }
+
+    /// The rare side's fence. Returns `false` when it could not give the guarantee
+    /// against a `light` fence already under way (the kernel refused a barrier it had
+    /// accepted before, and the process fell back to full fences): the caller must
+    /// then not rely on being woken, e.g. park with a short timeout and check again.
+    #[must_use]
+    pub(crate) fn heavy() -> bool {
+        #[cfg(not(any(gosync_loom, miri)))]
+        {
+            init();
+            if mode::MODE.load(Ordering::Relaxed) == mode::MEMBARRIER {
+                if sys::barrier() {
+                    return true;
+                }
+                mode::MODE.store(mode::FENCES, Ordering::Relaxed);
+                std::sync::atomic::fence(Ordering::SeqCst);
+                return false;
+            }
+            std::sync::atomic::fence(Ordering::SeqCst);
+            true
+        }
+        #[cfg(any(gosync_loom, miri))]
+        {
+            super::fence(Ordering::SeqCst);
+            true
+        }
+    }
+
+    #[cfg(all(test, not(any(gosync_loom, miri))))]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn decides_once_and_barriers_work() {
+            init();
+            let m = mode::MODE.load(Ordering::Relaxed);
+            assert_ne!(m, mode::UNKNOWN, "init decides the mode");
+            assert!(heavy(), "a barrier in the decided mode succeeds");
+            light();
+            assert_eq!(mode::MODE.load(Ordering::Relaxed), m, "the mode stays");
+        }
+
+        #[cfg(all(
+            target_os = "linux",
+            any(target_arch = "x86_64", target_arch = "aarch64")
+        ))]
+        #[test]
+        fn membarrier_is_used_where_the_kernel_has_it() {
+            // The answer depends on the kernel (and on seccomp / Valgrind), so this
+            // checks consistency: a successful registration means the fast mode.
+            if sys::register() {
+                init();
+                assert_eq!(mode::MODE.load(Ordering::Relaxed), mode::MEMBARRIER);
+                assert!(sys::barrier());
+            }
+        }
+    }
+}

@@ -1,23 +1,35 @@
-//! The channel lock: a one-byte mutex that spins briefly, then parks on the wait table.
+//! The channel lock: a mutex that spins briefly, then parks on the wait table.
 //!
-//! State table (`state: AtomicU8`):
+//! Two words of state:
 //!
-//! | bits       | meaning                                                        |
-//! |------------|----------------------------------------------------------------|
-//! | `0`        | unlocked, nobody parked                                        |
-//! | `LOCKED`   | held, nobody parked: unlock is one CAS                          |
-//! | `PARKED`   | unlocked, threads parked (a woken one is about to retry)       |
-//! | `LOCKED \| PARKED` | held, threads parked: unlock goes through the table      |
+//! | field    | meaning                                                              |
+//! |----------|----------------------------------------------------------------------|
+//! | `locked` | `1` while held; taken with a CAS, released with a plain store        |
+//! | `queued` | threads parked on the lock, changed only under the wait-table bucket lock |
 //!
-//! `PARKED` is set by a thread about to park (under no lock: a CAS), and cleared or
-//! kept by the unlocker's callback, which runs under the bucket lock and so sees every
-//! parker that validated before it.
+//! `unlock` is a store of `0` to `locked`, a [`light`](asymmetric::light) fence and a
+//! load of `queued`: no read-modify-write, which was a third of the cost of an
+//! uncontended channel operation. It goes to the wait table only when `queued` is not
+//! zero, and then wakes one parked thread.
+//!
+//! A thread that gives up spinning links itself into the lock's queue if `locked` is
+//! still `1` (checked under the bucket lock, which also counts it in `queued`), then
+//! runs the [`heavy`](asymmetric::heavy) fence (a `membarrier` system call on Linux;
+//! the thread is about to sleep, which costs more) and reads `locked` again. The two
+//! fences make this Dekker's handshake: either the unlocker's load sees the parker
+//! counted in `queued` (and wakes a parked thread), or the parker's second load sees
+//! the unlocker's `0`, and it wakes one parked thread itself (perhaps itself) instead
+//! of trusting that somebody will. A woken thread is taken off `queued` by its waker,
+//! under the bucket lock, before it runs; if it loses the lock to a barging thread, it
+//! parks again by the same handshake. So a thread never sleeps on a free lock with
+//! nobody about to wake a parked thread.
+//!
+//! The heavy fence runs after the thread is linked, not before: unlocks see `queued`
+//! above zero only while a thread really sleeps (or is about to), so they do not all
+//! take the slow path for the whole length of a system call.
 
-use super::table;
-use crate::facade::{AtomicU8, Ordering, SpinWait};
-
-const LOCKED: u8 = 1;
-const PARKED: u8 = 2;
+use super::table::{self, Queueing};
+use crate::facade::{asymmetric, AtomicU32, AtomicU8, Ordering, SpinWait};
 
 /// Spin rounds (1, 2, 4, … pauses: 127 in all, a few microseconds) before a
 /// contended lock starts yielding. Fewer (15) made contended buffered channels park
@@ -26,29 +38,33 @@ const LOCK_SPINS: u32 = 7;
 /// Yields before a contended lock parks: one, in case the holder was preempted on
 /// this core; more only burn time slices when every core is busy.
 const LOCK_YIELDS: u32 = 1;
-
 /// A raw mutual-exclusion lock with no data and no guard: lock and unlock are separate
 /// calls, so that a select can hold the locks of several channels at once.
 #[derive(Debug)]
 pub(crate) struct RawLock {
-    state: AtomicU8,
+    locked: AtomicU8,
+    /// Threads linked in the lock's wait-table queue (changed under the bucket lock).
+    queued: AtomicU32,
 }
 
 impl RawLock {
     pub(crate) fn new() -> Self {
+        // Decide the fences now, so that the first unlocks are already cheap.
+        asymmetric::init();
         RawLock {
-            state: AtomicU8::new(0),
+            locked: AtomicU8::new(0),
+            queued: AtomicU32::new(0),
         }
     }
 
     /// Acquires the lock.
     #[inline]
     pub(crate) fn lock(&self) {
-        // ORDERING: Acquire pairs with the Release in `unlock`: everything done under
-        // the lock by the previous holder is visible to the next.
+        // ORDERING: Acquire pairs with the Release store in `unlock`: everything done
+        // under the lock by the previous holder is visible to the next.
         if self
-            .state
-            .compare_exchange_weak(0, LOCKED, Ordering::Acquire, Ordering::Relaxed)
+            .locked
+            .compare_exchange_weak(0, 1, Ordering::Acquire, Ordering::Relaxed)
             .is_err()
         {
             self.lock_slow();
@@ -60,12 +76,13 @@ impl RawLock {
     /// The caller holds it (a broken pairing is a bug in gosync, not user misuse).
     #[inline]
     pub(crate) fn unlock(&self) {
-        if self
-            .state
-            .compare_exchange(LOCKED, 0, Ordering::Release, Ordering::Relaxed)
-            .is_err()
-        {
-            self.unlock_slow();
+        // ORDERING: Release publishes the critical section to the next holder. The
+        // light fence orders this store before the load of `queued`, against a
+        // parker's heavy fence (see the module documentation).
+        self.locked.store(0, Ordering::Release);
+        asymmetric::light();
+        if self.queued.load(Ordering::Relaxed) != 0 {
+            self.wake_one();
         }
     }
 
@@ -76,62 +93,142 @@ impl RawLock {
     #[cold]
     fn lock_slow(&self) {
         let mut spin = SpinWait::new(LOCK_SPINS, LOCK_YIELDS);
-        let mut state = self.state.load(Ordering::Relaxed);
         loop {
-            if state & LOCKED == 0 {
-                match self.state.compare_exchange_weak(
-                    state,
-                    state | LOCKED,
-                    Ordering::Acquire,
-                    Ordering::Relaxed,
-                ) {
-                    Ok(_) => return,
-                    Err(s) => {
-                        state = s;
-                        continue;
-                    }
-                }
+            if self.locked.load(Ordering::Relaxed) == 0
+                && self
+                    .locked
+                    .compare_exchange_weak(0, 1, Ordering::Acquire, Ordering::Relaxed)
+                    .is_ok()
+            {
+                return;
             }
             // Spin a bounded number of rounds while nobody is parked: the holder is
-            // usually out within a few hundred nanoseconds.
-            if state & PARKED == 0 && spin.spin() {
-                state = self.state.load(Ordering::Relaxed);
+            // usually out within a few hundred nanoseconds. Once threads sleep on the
+            // lock, newcomers queue behind them instead of spinning.
+            if self.queued.load(Ordering::Relaxed) == 0 && spin.spin() {
                 continue;
             }
-            if state & PARKED == 0 {
-                if let Err(s) = self.state.compare_exchange_weak(
-                    state,
-                    state | PARKED,
-                    Ordering::Relaxed,
-                    Ordering::Relaxed,
-                ) {
-                    state = s;
-                    continue;
-                }
-            }
-            // Sleep only if the lock is still held with PARKED set; the unlocker's
-            // callback runs under the same bucket lock, so it either sees us queued or
-            // we see its store here.
-            table::park(
+            table::park_with(
                 self.key(),
                 0,
-                || self.state.load(Ordering::Relaxed) == LOCKED | PARKED,
+                Queueing::Back,
+                || {
+                    // Under the bucket lock: link (and count) this thread only while
+                    // the lock is held.
+                    if self.locked.load(Ordering::Relaxed) == 0 {
+                        return false;
+                    }
+                    self.queued.fetch_add(1, Ordering::Relaxed);
+                    true
+                },
+                || {
+                    // Linked and counted: the heavy fence, then look again. An unlock
+                    // that did not see us counted has stored a `0` we see now; wake
+                    // one parked thread in its place (the first in line, maybe us).
+                    let fenced = asymmetric::heavy();
+                    if !fenced || self.locked.load(Ordering::Relaxed) == 0 {
+                        self.wake_one();
+                    }
+                },
                 None,
-                |_| {},
+                |_| unreachable!("the channel lock parks without a deadline"),
             );
             spin.reset();
-            state = self.state.load(Ordering::Relaxed);
         }
     }
 
     #[cold]
-    fn unlock_slow(&self) {
+    fn wake_one(&self) {
         table::unpark_one(self.key(), |res| {
-            // ORDERING: Release as in `unlock`. Keep PARKED while others still sleep,
-            // so that the next unlock wakes one of them too.
-            let next = if res.have_more { PARKED } else { 0 };
-            self.state.store(next, Ordering::Release);
+            // Under the bucket lock: the woken thread is no longer queued, so that
+            // unlocks stop taking this path once nobody sleeps.
+            if res.unparked != 0 {
+                self.queued.fetch_sub(1, Ordering::Relaxed);
+            }
             0
+        });
+    }
+}
+
+#[cfg(all(test, gosync_loom))]
+mod loom_tests {
+    use super::*;
+    use crate::facade::UnsafeCell;
+    use loom::sync::Arc;
+
+    struct Counter {
+        lock: RawLock,
+        n: UnsafeCell<u32>,
+    }
+
+    // SAFETY: `n` is only touched while `lock` is held.
+    unsafe impl Sync for Counter {}
+
+    fn bump(c: &Counter) {
+        c.lock.lock();
+        // SAFETY: the lock is held; loom's cell checks that no other access overlaps.
+        c.n.with_mut(|p| unsafe { *p += 1 });
+        c.lock.unlock();
+    }
+
+    /// Three threads take the lock; loom's spin gives up at once, so every one of them
+    /// may park. A lost wake-up (an unlock that neither sees `parked` nor is seen by the
+    /// parker's check) leaves a thread asleep forever, which loom reports as a
+    /// deadlock; two holders at once are an overlapping cell access.
+    #[test]
+    fn raw_lock_plain_store_unlock_never_loses_a_parker() {
+        let mut b = loom::model::Builder::new();
+        b.preemption_bound = Some(2);
+        b.check(|| {
+            let c = Arc::new(Counter {
+                lock: RawLock::new(),
+                n: UnsafeCell::new(0),
+            });
+            let ts: Vec<_> = (0..2)
+                .map(|_| {
+                    let c = c.clone();
+                    loom::thread::spawn(move || bump(&c))
+                })
+                .collect();
+            bump(&c);
+            for t in ts {
+                t.join().unwrap();
+            }
+            c.lock.lock();
+            // SAFETY: the lock is held.
+            assert_eq!(c.n.with(|p| unsafe { *p }), 3);
+            assert_eq!(
+                c.lock.queued.load(Ordering::Relaxed),
+                0,
+                "no parker left counted"
+            );
+            c.lock.unlock();
+        });
+    }
+
+    /// Two threads, each taking the lock twice: a woken thread that loses the race
+    /// for the lock parks again, and its second park is woken too.
+    #[test]
+    fn raw_lock_woken_thread_can_park_again() {
+        let mut b = loom::model::Builder::new();
+        b.preemption_bound = Some(2);
+        b.check(|| {
+            let c = Arc::new(Counter {
+                lock: RawLock::new(),
+                n: UnsafeCell::new(0),
+            });
+            let c2 = c.clone();
+            let t = loom::thread::spawn(move || {
+                bump(&c2);
+                bump(&c2);
+            });
+            bump(&c);
+            bump(&c);
+            t.join().unwrap();
+            c.lock.lock();
+            // SAFETY: the lock is held.
+            assert_eq!(c.n.with(|p| unsafe { *p }), 4);
+            c.lock.unlock();
         });
     }
 }

@@ -6,7 +6,8 @@
 //!   (`chan::waiter::Waiter`, Go's sudog) point at it.
 //! - [`table`]: an address-keyed wait table (Go's `sema.go`, parking_lot's parking
 //!   lot) for everything that parks on a word rather than on a waiter node.
-//! - [`lock::RawLock`]: the channel lock, a one-byte spin-then-park mutex on the table.
+//! - [`lock::RawLock`]: the channel lock, a spin-then-park mutex on the table whose unlock is a
+//!   plain store (asymmetric fences make the handshake with parkers).
 //! - `waker::WakerSlot` (feature `async`): where a task leaves its `Waker`, so that a
 //!   [`Context`] can stand for a task as well as for a thread.
 //! - `timers` (feature `async`): the one lazily started thread that wakes tasks
