@@ -98,6 +98,7 @@ fn split(n: usize, s: &mut Scratch) -> (&mut [u32], &mut [(usize, u32)]) {
 /// Fills `poll` with the active cases (not nil, not `never`) in poll order; returns
 /// how many.
 fn poll_order<C: Cases + ?Sized>(cases: &C, biased: bool, poll: &mut [u32]) -> usize {
+    let mut draws = rng::Draws::new();
     let mut np = 0usize;
     for i in 0..cases.count() {
         if !cases.case(i).is_active() {
@@ -109,7 +110,7 @@ fn poll_order<C: Cases + ?Sized>(cases: &C, biased: bool, poll: &mut [u32]) -> u
         } else {
             // Inside-out Fisher–Yates: a uniform permutation of the active cases, so
             // each ready case is equally likely to be polled first wherever it sits.
-            let j = rng::below(np as u32 + 1) as usize;
+            let j = draws.below(np as u32 + 1) as usize;
             poll[np] = poll[j];
             poll[j] = i;
         }
@@ -235,13 +236,16 @@ pub(crate) fn run<C: Cases + ?Sized>(cases: &C, block: Block, biased: bool) -> O
     }
     let mut scratch = Scratch::new();
     let (order, lock) = split(cases.count(), &mut scratch);
-    let np = poll_order(cases, biased, order);
-    let order = &order[..np];
-    // Pass 0 needs only the poll order; the lock order is sorted only if it fails.
+    let np = active_cases(cases, order);
+    let order = &mut order[..np];
+    // Pass 0 shuffles the poll order as it goes, and stops at the first ready case:
+    // a ready select draws only as many random numbers as it polls cases. The lock
+    // order is sorted only if pass 0 fails.
     // SAFETY: no lock is held and nothing is registered.
-    if let Some(i) = unsafe { try_each(cases, order) } {
+    if let Some(i) = unsafe { shuffle_and_try_each(cases, order, biased) } {
         return Some(i);
     }
+    let order = &*order;
     let nl = lock_order(cases, order, lock);
     let plan = Plan {
         poll: order,
@@ -283,6 +287,51 @@ pub(crate) fn run<C: Cases + ?Sized>(cases: &C, block: Block, biased: bool) -> O
             return Some(i);
         }
     }
+}
+
+/// Fills `order` with the active cases (not nil, not `never`) in source order;
+/// returns how many.
+#[inline]
+fn active_cases<C: Cases + ?Sized>(cases: &C, order: &mut [u32]) -> usize {
+    let mut n = 0usize;
+    for i in 0..cases.count() {
+        if cases.case(i).is_active() {
+            order[n] = i as u32;
+            n += 1;
+        }
+    }
+    n
+}
+
+/// Pass 0 while building the poll order: a forward Fisher–Yates shuffle of `order`
+/// (unless `biased`) that tries each case as soon as it takes its place, so the
+/// cases polled so far are a uniformly random prefix of a uniformly random
+/// permutation, and the first ready case found is uniform among the ready ones (as
+/// in [`try_each`]). If none is ready, `order` is a whole uniform permutation: the
+/// poll order of the later passes.
+///
+/// # Safety
+/// As [`try_each`].
+#[inline]
+unsafe fn shuffle_and_try_each<C: Cases + ?Sized>(
+    cases: &C,
+    order: &mut [u32],
+    biased: bool,
+) -> Option<usize> {
+    let n = order.len();
+    let mut draws = rng::Draws::new();
+    for k in 0..n {
+        if !biased && n - k > 1 {
+            let j = k + draws.below((n - k) as u32) as usize;
+            order.swap(k, j);
+        }
+        let i = order[k] as usize;
+        // SAFETY: forwarded contract.
+        if unsafe { cases.case(i).try_alone() } {
+            return Some(i);
+        }
+    }
+    None
 }
 
 /// Pass 0, before taking every lock: each case in poll order on its own, through its

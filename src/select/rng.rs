@@ -19,6 +19,43 @@ pub(crate) fn below(n: u32) -> u32 {
     (((next_u64() >> 32) * u64::from(n)) >> 32) as u32
 }
 
+/// Bits per draw of [`Draws`]: three draws per 64-bit output.
+const DRAW_BITS: u32 = 21;
+/// The largest `n` that [`Draws::below`] serves from a 21-bit draw (bias at most
+/// `n / 2^21`, under 10⁻⁵); larger `n` take a fresh 32-bit draw ([`below`]).
+const DRAW_MAX: u32 = 16;
+
+/// Several small uniform picks from one generator step: a select draws one number per
+/// case it shuffles, and for the usual handful of cases three of them share a 64-bit
+/// output (taken from the high bits, xorshift64*'s best).
+pub(crate) struct Draws {
+    bits: u64,
+    left: u32,
+}
+
+impl Draws {
+    pub(crate) fn new() -> Self {
+        Draws { bits: 0, left: 0 }
+    }
+
+    /// A uniformly distributed number in `0..n` (`n > 0`).
+    #[inline]
+    pub(crate) fn below(&mut self, n: u32) -> u32 {
+        debug_assert!(n > 0);
+        if n > DRAW_MAX {
+            return below(n);
+        }
+        if self.left == 0 {
+            self.bits = next_u64();
+            self.left = 64 / DRAW_BITS;
+        }
+        let draw = self.bits >> (64 - DRAW_BITS);
+        self.bits <<= DRAW_BITS;
+        self.left -= 1;
+        ((draw * u64::from(n)) >> DRAW_BITS) as u32
+    }
+}
+
 #[cfg(not(gosync_loom))]
 mod imp {
     // A thread-local plain cell: it is never shared between threads, and is not a
@@ -104,6 +141,25 @@ mod tests {
         // Each bucket expects 1000; a broken generator (constant, or stuck in a
         // sub-range) leaves some empty or far off.
         assert!(seen.iter().all(|&c| c > 700 && c < 1300), "{seen:?}");
+    }
+
+    #[test]
+    fn draws_stay_in_range_and_cover_it() {
+        let mut seen = [[0u32; 16]; 17];
+        let mut d = Draws::new();
+        for n in 1..=16u32 {
+            for _ in 0..1600 * n {
+                seen[n as usize][d.below(n) as usize] += 1;
+            }
+            // Each bucket expects 1600.
+            let row = &seen[n as usize][..n as usize];
+            assert!(
+                row.iter().all(|&c| c > 1200 && c < 2000),
+                "n = {n}: {row:?}"
+            );
+        }
+        // Above the small range, a full draw.
+        assert!((0..1000).all(|_| d.below(1000) < 1000));
     }
 
     #[test]
