@@ -72,7 +72,11 @@ impl<T> Ring<T> {
             self.grow();
         }
         let i = self.index(self.len);
-        self.buf[i].write(v);
+        debug_assert!(i < self.buf.len());
+        // SAFETY: `len < buf.len()` here (grown above if it was full) and
+        // `head < buf.len()`, so `index(len)` is in bounds: either `head + len` when
+        // that is below the end, or `len - (buf.len() - head) < head`.
+        unsafe { self.buf.get_unchecked_mut(i) }.write(v);
         self.len += 1;
     }
 
@@ -83,9 +87,11 @@ impl<T> Ring<T> {
             return None;
         }
         let i = self.head;
-        // SAFETY: `len > 0`, so slot `head` holds a value; advancing `head` below hands
-        // its ownership to us exactly once.
-        let v = unsafe { self.buf[i].assume_init_read() };
+        debug_assert!(i < self.buf.len());
+        // SAFETY: `len > 0`, so the storage is not empty, `head < buf.len()` is in
+        // bounds, and slot `head` holds a value; advancing `head` below hands its
+        // ownership to us exactly once.
+        let v = unsafe { self.buf.get_unchecked(i).assume_init_read() };
         self.head = self.index(1);
         self.len -= 1;
         if self.len == 0 {
