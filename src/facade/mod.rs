@@ -77,6 +77,10 @@ macro_rules! atomic_int {
                 self.0.fetch_and(v, o)
             }
             #[inline]
+            pub(crate) fn fetch_max(&self, v: $int, o: Ordering) -> $int {
+                self.0.fetch_max(v, o)
+            }
+            #[inline]
             pub(crate) fn get_mut(&mut self) -> &mut $int {
                 self.0.get_mut()
             }
@@ -368,7 +372,7 @@ impl Backoff {
 /// see it, and under loom nothing spins at all.
 #[cfg(not(gosync_loom))]
 pub(crate) mod adaptive {
-    use super::{AtomicUsize, Ordering};
+    use super::{AtomicU32, AtomicU64, AtomicUsize, Ordering};
     use std::cell::Cell;
     use std::time::{Duration, Instant};
 
@@ -409,19 +413,65 @@ pub(crate) mod adaptive {
         }
     }
 
-    /// After a sign that the cores are contended, this many waits of this thread
-    /// spin only the minimum and never yield.
-    const CALM_WAITS: u32 = 64;
+    /// The first calm period: after a sign that the cores are contended, every
+    /// thread of the process spins only the minimum and never yields for this long.
+    /// Each sign seen again, before a wait has shown the cores free, doubles the next
+    /// period, up to `CALM_BASE << CALM_MAX_LEVEL`: under a lasting load the probes
+    /// (a yield that hands the core to a busy process for a time slice) become rare,
+    /// and the process waits like a plain parking lock.
+    const CALM_BASE: Duration = Duration::from_millis(10);
+    const CALM_MAX_LEVEL: u32 = 7;
     /// A yield (or a pause phase, beyond what its pauses take) that kept the thread
     /// off its core this long means another runnable thread held the core for a
     /// whole time slice: the cores are contended by busy threads. (Peers that block
     /// soon, as in an oversubscribed but otherwise idle process, give the core back
     /// much sooner.)
     const SLOW_YIELD: Duration = Duration::from_micros(500);
+    /// A yield back this soon found no busy process holding the core.
+    const QUICK_YIELD: Duration = Duration::from_micros(50);
 
-    std::thread_local! {
-        /// Waits left in the current calm period.
-        static CALM: Cell<u32> = const { Cell::new(0) };
+    /// The end of the current calm period, in nanoseconds since [`epoch`] (0: none).
+    /// Process-wide: a busy machine is busy for every thread, and the threads that
+    /// come next (a pool's fresh workers) need not each pay a probe to learn it.
+    static CALM_UNTIL: AtomicU64 = AtomicU64::new(0);
+    /// Doublings of the next calm period.
+    static CALM_LEVEL: AtomicU32 = AtomicU32::new(0);
+
+    fn epoch() -> Instant {
+        static EPOCH: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();
+        *EPOCH.get_or_init(Instant::now)
+    }
+
+    fn now_ns() -> u64 {
+        // Past `epoch`, at least 1 (0 means "no calm period").
+        (epoch().elapsed().as_nanos() as u64).max(1)
+    }
+
+    /// Whether a calm period is under way (no clock read while none was started).
+    fn in_calm() -> bool {
+        let until = CALM_UNTIL.load(Ordering::Relaxed);
+        if until == 0 {
+            return false;
+        }
+        if now_ns() < until {
+            return true;
+        }
+        // Over; unless another thread just started a new one.
+        let _ = CALM_UNTIL.compare_exchange(until, 0, Ordering::Relaxed, Ordering::Relaxed);
+        false
+    }
+
+    /// The length of a calm period started at `level`.
+    fn calm_length(level: u32) -> Duration {
+        CALM_BASE * (1 << level.min(CALM_MAX_LEVEL))
+    }
+
+    /// Starts (or extends) a calm period, and doubles the next one.
+    fn start_calm() {
+        let level = CALM_LEVEL.load(Ordering::Relaxed);
+        let until = now_ns() + calm_length(level).as_nanos() as u64;
+        CALM_UNTIL.fetch_max(until, Ordering::Relaxed);
+        CALM_LEVEL.store((level + 1).min(CALM_MAX_LEVEL), Ordering::Relaxed);
     }
 
     /// Picoseconds per pause instruction, measured once (0: not yet).
@@ -451,6 +501,9 @@ pub(crate) mod adaptive {
         yields: u32,
         slot: Option<(Instant, u32)>,
         contended: bool,
+        /// Yields that gave the core back soon: the cores are not held by busy
+        /// processes.
+        quick_yields: u32,
         parked_at: Option<Instant>,
     }
 
@@ -465,16 +518,13 @@ pub(crate) mod adaptive {
                 yields: 0,
                 slot: None,
                 contended: false,
+                quick_yields: 0,
                 parked_at: None,
             };
-            let calm = CALM.try_with(|c| {
-                let n = c.get();
-                c.set(n.saturating_sub(1));
-                n > 0
-            });
-            let shift = match calm {
-                Ok(false) => SHIFT.try_with(|s| s.get()).unwrap_or(MIN_SHIFT),
-                _ => MIN_SHIFT,
+            let shift = if in_calm() {
+                MIN_SHIFT
+            } else {
+                SHIFT.try_with(|s| s.get()).unwrap_or(MIN_SHIFT)
             };
             // Yields too, while recent waits were short: with more threads than
             // cores, the peer may be waiting for this very core.
@@ -518,9 +568,12 @@ pub(crate) mod adaptive {
                 self.yields -= 1;
                 let t = Instant::now();
                 std::thread::yield_now();
-                if t.elapsed() > SLOW_YIELD {
+                let took = t.elapsed();
+                if took > SLOW_YIELD {
                     self.contended = true;
                     self.yields = 0;
+                } else if took < QUICK_YIELD {
+                    self.quick_yields += 1;
                 }
                 return true;
             }
@@ -568,10 +621,17 @@ pub(crate) mod adaptive {
             self.release();
             if self.contended {
                 // Another thread wanted this core: spin little and yield not at all
-                // for a while.
+                // for a while, in every thread.
                 let _ = SHIFT.try_with(|s| s.set(MIN_SHIFT));
-                let _ = CALM.try_with(|c| c.set(CALM_WAITS));
-            } else if let Some(t) = self.parked_at {
+                start_calm();
+                return;
+            }
+            if self.quick_yields > 0 && CALM_LEVEL.load(Ordering::Relaxed) != 0 {
+                // The cores were free for this wait's yields: the next sign of load
+                // starts over with the shortest calm period.
+                CALM_LEVEL.store(0, Ordering::Relaxed);
+            }
+            if let Some(t) = self.parked_at {
                 let waited = t.elapsed();
                 let _ = SHIFT.try_with(|s| s.set(learn(s.get(), waited)));
             }
@@ -629,25 +689,46 @@ pub(crate) mod adaptive {
         }
 
         #[test]
-        fn contended_cores_start_a_calm_period() {
+        fn contended_cores_start_a_calm_period_for_every_thread() {
             std::thread::spawn(|| {
                 SHIFT.with(|s| s.set(MAX_SHIFT));
                 let mut spin = Spin::new();
                 spin.contended = true;
                 drop(spin);
                 assert_eq!(SHIFT.with(|s| s.get()), MIN_SHIFT);
-                assert_eq!(CALM.with(|c| c.get()), CALM_WAITS);
-                // During the calm period even a thread that learnt a large budget
-                // spins the minimum and never yields.
-                SHIFT.with(|s| s.set(MAX_SHIFT));
-                let spin = Spin::new();
-                assert_eq!(spin.yields, 0);
-                assert!(spin.slot.is_none());
-                assert!(spin.left <= 1 << MIN_SHIFT);
-                assert_eq!(CALM.with(|c| c.get()), CALM_WAITS - 1);
+                // (Other tests of this binary may start or end calm periods too, but
+                // none ends one early: it lasts at least `CALM_BASE` from here.)
+                assert!(in_calm());
             })
             .join()
             .unwrap();
+            // During the calm period even a thread that learnt a large budget, and a
+            // thread that never waited before, spin the minimum and never yield.
+            for learnt in [MAX_SHIFT, MIN_SHIFT] {
+                std::thread::spawn(move || {
+                    SHIFT.with(|s| s.set(learnt));
+                    if in_calm() {
+                        let spin = Spin::new();
+                        assert_eq!(spin.yields, 0);
+                        assert!(spin.slot.is_none());
+                        assert!(spin.left <= 1 << MIN_SHIFT);
+                    }
+                })
+                .join()
+                .unwrap();
+            }
+        }
+
+        #[test]
+        fn calm_periods_double_up_to_a_cap() {
+            assert_eq!(calm_length(0), CALM_BASE);
+            assert_eq!(calm_length(1), CALM_BASE * 2);
+            assert_eq!(
+                calm_length(CALM_MAX_LEVEL),
+                CALM_BASE * (1 << CALM_MAX_LEVEL)
+            );
+            assert_eq!(calm_length(CALM_MAX_LEVEL + 5), calm_length(CALM_MAX_LEVEL));
+            assert!(calm_length(CALM_MAX_LEVEL) <= Duration::from_secs(2));
         }
 
         #[test]
