@@ -140,16 +140,42 @@ impl<T> Ring<T> {
                 panic!("gosync: an unbounded channel cannot hold more than {old} values")
             })
         };
-        let mut buf = alloc(new);
-        for (k, slot) in buf.iter_mut().enumerate().take(self.len) {
-            let i = self.index(k);
-            // SAFETY: slot `i` holds a value (it is among the `len` from `head`); it is
-            // moved to the new storage and the old storage is freed without drops
-            // (`MaybeUninit` never drops).
-            slot.write(unsafe { self.buf[i].assume_init_read() });
+        // Grow the allocation in place where the allocator can (`realloc`; for large
+        // buffers the kernel remaps the pages instead of copying them), then make the
+        // values contiguous again in the larger ring by moving the shorter of the two
+        // runs they may sit in (as `VecDeque` does).
+        let mut v = mem::take(&mut self.buf).into_vec();
+        if v.try_reserve_exact(new - old).is_err() {
+            panic!(
+                "gosync: cannot grow a channel buffer to capacity {new} ({} bytes per value)",
+                mem::size_of::<T>()
+            );
         }
-        self.buf = buf;
-        self.head = 0;
+        // SAFETY: the capacity is at least `new`, and `MaybeUninit` slots need no
+        // initialisation.
+        unsafe { v.set_len(new) };
+        let tail = old - self.head; // slots from `head` to the old end
+        if self.len > tail {
+            // Wrapped: `head..old` then `0..wrap`.
+            let wrap = self.len - tail;
+            let p = v.as_mut_ptr();
+            // SAFETY: the runs are `len` initialised slots of the old ring. The first
+            // case moves `0..wrap` to `old..old + wrap` (`wrap <= tail <= old`, so it
+            // ends by `2 * old = new`); the second moves `head..old` to
+            // `old + head..new` (`new - tail = old + head`). Either destination lies in
+            // the new part `old..new`, apart from every value, and `new <= len()`
+            // of `v`. The values are moved bitwise; their old slots are then unused
+            // (`MaybeUninit` never drops).
+            unsafe {
+                if wrap <= tail {
+                    std::ptr::copy_nonoverlapping(p, p.add(old), wrap);
+                } else {
+                    std::ptr::copy_nonoverlapping(p.add(self.head), p.add(new - tail), tail);
+                    self.head = new - tail;
+                }
+            }
+        }
+        self.buf = v.into_boxed_slice();
     }
 }
 
@@ -221,6 +247,34 @@ mod tests {
             assert_eq!(r.pop(), Some(v));
         }
         assert_eq!(r.pop(), None);
+    }
+
+    #[test]
+    fn growing_a_wrapped_ring_keeps_the_order() {
+        // Every head position, so that both ways of closing the gap (moving the
+        // wrapped front run, or the head run) are taken.
+        for shift in 0..FIRST_GROWTH * 2 {
+            let mut r = Ring::unbounded();
+            let mut model = std::collections::VecDeque::new();
+            for i in 0..FIRST_GROWTH {
+                r.push(i);
+                model.push_back(i);
+            }
+            // Advance the head by `shift`, keeping the ring full.
+            for i in 0..shift {
+                assert_eq!(r.pop(), model.pop_front());
+                r.push(1000 + i);
+                model.push_back(1000 + i);
+            }
+            // Two growths with the ring wrapped.
+            for i in 0..FIRST_GROWTH * 3 {
+                r.push(2000 + i);
+                model.push_back(2000 + i);
+            }
+            let got: Vec<usize> = std::iter::from_fn(|| r.pop()).collect();
+            let want: Vec<usize> = model.into_iter().collect();
+            assert_eq!(got, want, "head shifted by {shift}");
+        }
     }
 
     #[test]
