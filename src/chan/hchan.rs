@@ -120,18 +120,6 @@ pub(crate) struct Hchan<T> {
     order: usize,
 }
 
-/// The next channel creation number under loom, reset for every execution of a
-/// model (a `loom::lazy_static` lives for one execution). A plain atomic: it is
-/// not part of what the model checks, only a deterministic name.
-#[cfg(gosync_loom)]
-#[allow(clippy::disallowed_types)]
-fn next_order() -> usize {
-    loom::lazy_static! {
-        static ref NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-    }
-    NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
-}
-
 // SAFETY: the values of type `T` inside move between threads (so `T: Send`), and every
 // access to the guarded state goes through the lock; the raw waiter pointers point at
 // waiters kept alive by their blocked threads (invariant 5).
@@ -232,7 +220,7 @@ impl<T> Hchan<T> {
             senders: AtomicUsize::new(1),
             receivers: AtomicUsize::new(1),
             #[cfg(gosync_loom)]
-            order: next_order(),
+            order: crate::facade::loom_creation_number(),
         }
     }
 

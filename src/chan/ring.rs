@@ -159,13 +159,13 @@ impl<T> Ring<T> {
             // Wrapped: `head..old` then `0..wrap`.
             let wrap = self.len - tail;
             let p = v.as_mut_ptr();
-            // SAFETY: the runs are `len` initialised slots of the old ring. The first
-            // case moves `0..wrap` to `old..old + wrap` (`wrap <= tail <= old`, so it
-            // ends by `2 * old = new`); the second moves `head..old` to
-            // `old + head..new` (`new - tail = old + head`). Either destination lies in
-            // the new part `old..new`, apart from every value, and `new <= len()`
-            // of `v`. The values are moved bitwise; their old slots are then unused
-            // (`MaybeUninit` never drops).
+            // The runs are `len` initialised slots of the old ring. The first case
+            // moves `0..wrap` to `old..old + wrap` (`wrap <= tail <= old`, so it ends
+            // by `2 * old = new`); the second moves `head..old` to `old + head..new`
+            // (`new - tail = old + head`). Either destination lies in the new part
+            // `old..new`, apart from every value.
+            // SAFETY: in-bounds moves of initialised values into unused slots (above);
+            // their old slots are then unused (`MaybeUninit` never drops).
             unsafe {
                 if wrap <= tail {
                     std::ptr::copy_nonoverlapping(p, p.add(old), wrap);

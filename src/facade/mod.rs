@@ -840,6 +840,17 @@ pub(crate) fn thread_index() -> usize {
     INDEX.try_with(|i| *i).unwrap_or(0)
 }
 
+/// The next creation number under loom (a channel's select lock-order key), reset
+/// for every execution of a model (a `loom::lazy_static` lives for one execution). A
+/// plain atomic: it is not part of what the model checks, only a deterministic name.
+#[cfg(gosync_loom)]
+pub(crate) fn loom_creation_number() -> usize {
+    loom::lazy_static! {
+        static ref NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    }
+    NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+}
+
 /// Pads and aligns a value to a cache line to keep hot words apart.
 #[allow(unused_imports)]
 pub(crate) use crossbeam_utils::CachePadded;
@@ -896,10 +907,10 @@ pub(crate) mod asymmetric {
         #[inline]
         fn membarrier(cmd: usize) -> isize {
             let ret: isize;
+            #[cfg(target_arch = "x86_64")]
             // SAFETY: a raw `membarrier` system call (x86-64 number 324) with scalar
             // arguments only: it reads and writes no memory of ours, and the registers
             // the `syscall` instruction clobbers (rcx, r11) are declared.
-            #[cfg(target_arch = "x86_64")]
             unsafe {
                 std::arch::asm!(
                     "syscall",
@@ -912,9 +923,9 @@ pub(crate) mod asymmetric {
                     options(nostack),
                 );
             }
+            #[cfg(target_arch = "aarch64")]
             // SAFETY: a raw `membarrier` system call (AArch64 number 283) with scalar
             // arguments only: it reads and writes no memory of ours; x0 returns.
-            #[cfg(target_arch = "aarch64")]
             unsafe {
                 std::arch::asm!(
                     "svc 0",

@@ -143,10 +143,9 @@ impl WakerSlot {
 }
 
 #[cfg(all(test, not(gosync_loom)))]
-#[allow(clippy::disallowed_types)]
 mod tests {
     use super::*;
-    use std::sync::atomic::{AtomicUsize as StdUsize, Ordering as O};
+    use crate::facade::{AtomicUsize as StdUsize, Ordering as O};
     use std::sync::Arc;
     use std::task::Wake;
 
