@@ -336,6 +336,7 @@ pub(crate) use crossbeam_utils::Backoff;
 pub(crate) struct Backoff;
 
 #[cfg(gosync_loom)]
+#[allow(dead_code)] // the same API as crossbeam's, not all of it used under loom
 impl Backoff {
     pub(crate) fn new() -> Self {
         Backoff
@@ -778,6 +779,7 @@ pub(crate) mod adaptive {
 /// yielding wins when the cores are busy (the peer may be waiting for our core); and
 /// parking bounds the CPU a long wait burns.
 #[derive(Debug)]
+#[cfg_attr(gosync_loom, allow(dead_code))] // under loom it never spins
 pub(crate) struct SpinWait {
     step: u32,
     spins: u32,
