@@ -98,25 +98,9 @@ fn split(n: usize, s: &mut Scratch) -> (&mut [u32], &mut [(usize, u32)]) {
 /// Fills `poll` with the active cases (not nil, not `never`) in poll order; returns
 /// how many.
 fn poll_order<C: Cases + ?Sized>(cases: &C, biased: bool, poll: &mut [u32]) -> usize {
-    let mut draws = rng::Draws::new();
-    let mut np = 0usize;
-    for i in 0..cases.count() {
-        if !cases.case(i).is_active() {
-            continue;
-        }
-        let i = i as u32;
-        if biased {
-            poll[np] = i;
-        } else {
-            // Inside-out Fisher–Yates: a uniform permutation of the active cases, so
-            // each ready case is equally likely to be polled first wherever it sits.
-            let j = draws.below(np as u32 + 1) as usize;
-            poll[np] = poll[j];
-            poll[j] = i;
-        }
-        np += 1;
-    }
-    np
+    let n = active_cases(cases, poll);
+    shuffle_until(&mut poll[..n], biased, |_| false);
+    n
 }
 
 /// Fills `lock` with `(lock-order key, case)` for the polled cases that have a
@@ -303,20 +287,17 @@ fn active_cases<C: Cases + ?Sized>(cases: &C, order: &mut [u32]) -> usize {
     n
 }
 
-/// Pass 0 while building the poll order: a forward Fisher–Yates shuffle of `order`
-/// (unless `biased`) that tries each case as soon as it takes its place, so the
-/// cases polled so far are a uniformly random prefix of a uniformly random
-/// permutation, and the first ready case found is uniform among the ready ones (as
-/// in [`try_each`]). If none is ready, `order` is a whole uniform permutation: the
-/// poll order of the later passes.
-///
-/// # Safety
-/// As [`try_each`].
+/// A forward Fisher–Yates shuffle of `order` (none if `biased`) that hands each case
+/// to `stop` as soon as it takes its place, and stops at the first one `stop` accepts,
+/// returning it. The cases handed over so far are a uniformly random prefix of a
+/// uniformly random permutation, so the first accepted is uniform among those `stop`
+/// would accept; if none is, `order` ends a whole uniform permutation. Each ready case
+/// is then equally likely to be polled first wherever it sits in the source.
 #[inline]
-unsafe fn shuffle_and_try_each<C: Cases + ?Sized>(
-    cases: &C,
+fn shuffle_until(
     order: &mut [u32],
     biased: bool,
+    mut stop: impl FnMut(usize) -> bool,
 ) -> Option<usize> {
     let n = order.len();
     let mut draws = rng::Draws::new();
@@ -326,12 +307,27 @@ unsafe fn shuffle_and_try_each<C: Cases + ?Sized>(
             order.swap(k, j);
         }
         let i = order[k] as usize;
-        // SAFETY: forwarded contract.
-        if unsafe { cases.case(i).try_alone() } {
+        if stop(i) {
             return Some(i);
         }
     }
     None
+}
+
+/// Pass 0 while building the poll order: [`try_each`] over the shuffle as it is made,
+/// so a ready select draws only as many random numbers as it polls cases. If none is
+/// ready, `order` is the poll order of the later passes.
+///
+/// # Safety
+/// As [`try_each`].
+#[inline]
+unsafe fn shuffle_and_try_each<C: Cases + ?Sized>(
+    cases: &C,
+    order: &mut [u32],
+    biased: bool,
+) -> Option<usize> {
+    // SAFETY: forwarded contract.
+    shuffle_until(order, biased, |i| unsafe { cases.case(i).try_alone() })
 }
 
 /// Pass 0, before taking every lock: each case in poll order on its own, through its
