@@ -164,6 +164,31 @@ mod loom_tests {
     // SAFETY: `n` is only touched while `lock` is held.
     unsafe impl Sync for Counter {}
 
+    impl Counter {
+        fn new() -> Arc<Self> {
+            Arc::new(Counter {
+                lock: RawLock::new(),
+                n: UnsafeCell::new(0),
+            })
+        }
+
+        /// The count, read under the lock.
+        fn count(&self) -> u32 {
+            self.lock.lock();
+            // SAFETY: the lock is held.
+            let n = self.n.with(|p| unsafe { *p });
+            self.lock.unlock();
+            n
+        }
+    }
+
+    /// Explores `f` with at most two preemptions.
+    fn model(f: impl Fn() + Sync + Send + 'static) {
+        let mut b = loom::model::Builder::new();
+        b.preemption_bound = Some(2);
+        b.check(f);
+    }
+
     fn bump(c: &Counter) {
         c.lock.lock();
         // SAFETY: the lock is held; loom's cell checks that no other access overlaps.
@@ -172,18 +197,13 @@ mod loom_tests {
     }
 
     /// Three threads take the lock; loom's spin gives up at once, so every one of them
-    /// may park. A lost wake-up (an unlock that neither sees `parked` nor is seen by the
+    /// may park. A lost wake-up (an unlock that neither sees `queued` nor is seen by the
     /// parker's check) leaves a thread asleep forever, which loom reports as a
     /// deadlock; two holders at once are an overlapping cell access.
     #[test]
     fn raw_lock_plain_store_unlock_never_loses_a_parker() {
-        let mut b = loom::model::Builder::new();
-        b.preemption_bound = Some(2);
-        b.check(|| {
-            let c = Arc::new(Counter {
-                lock: RawLock::new(),
-                n: UnsafeCell::new(0),
-            });
+        model(|| {
+            let c = Counter::new();
             let ts: Vec<_> = (0..2)
                 .map(|_| {
                     let c = c.clone();
@@ -194,15 +214,12 @@ mod loom_tests {
             for t in ts {
                 t.join().unwrap();
             }
-            c.lock.lock();
-            // SAFETY: the lock is held.
-            assert_eq!(c.n.with(|p| unsafe { *p }), 3);
+            assert_eq!(c.count(), 3);
             assert_eq!(
                 c.lock.queued.load(Ordering::Relaxed),
                 0,
                 "no parker left counted"
             );
-            c.lock.unlock();
         });
     }
 
@@ -210,13 +227,8 @@ mod loom_tests {
     /// for the lock parks again, and its second park is woken too.
     #[test]
     fn raw_lock_woken_thread_can_park_again() {
-        let mut b = loom::model::Builder::new();
-        b.preemption_bound = Some(2);
-        b.check(|| {
-            let c = Arc::new(Counter {
-                lock: RawLock::new(),
-                n: UnsafeCell::new(0),
-            });
+        model(|| {
+            let c = Counter::new();
             let c2 = c.clone();
             let t = loom::thread::spawn(move || {
                 bump(&c2);
@@ -225,10 +237,7 @@ mod loom_tests {
             bump(&c);
             bump(&c);
             t.join().unwrap();
-            c.lock.lock();
-            // SAFETY: the lock is held.
-            assert_eq!(c.n.with(|p| unsafe { *p }), 4);
-            c.lock.unlock();
+            assert_eq!(c.count(), 4);
         });
     }
 }
