@@ -80,7 +80,7 @@ use std::time::{Duration, Instant};
 ///   several mutexes.
 /// - `wait_while` and `wait_timeout` exist (Go has neither).
 ///
-/// # Differences from `std::sync::Condvar`
+/// # Differences from std's `Condvar`
 ///
 /// - No spurious wake-ups: `wait` returns only after a `signal` or `broadcast` that
 ///   chose this waiter (you still re-check the condition, since another thread may

@@ -87,7 +87,7 @@ const YIELDS: u32 = 4;
 /// - Fairness is Go's: an unlock wakes the longest waiter, and a waiter that has waited
 ///   more than about 1 ms switches the mutex to hand-off (starvation) mode.
 ///
-/// # Differences from `std::sync::Mutex`
+/// # Differences from std's `Mutex`
 ///
 /// - No poisoning: a panic while the lock is held unlocks it (the guard's drop runs
 ///   during unwinding), and later `lock` calls succeed. Data left half-updated by the

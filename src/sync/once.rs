@@ -38,18 +38,17 @@ const COMPLETE: u8 = 8;
 /// ```
 ///
 /// ```
-/// use gosync::Once;
-/// use std::sync::atomic::{AtomicUsize, Ordering};
+/// use gosync::{Mutex, Once};
 ///
 /// static SETUP: Once = Once::new();
-/// static CALLS: AtomicUsize = AtomicUsize::new(0);
+/// static CALLS: Mutex<u32> = Mutex::new(0);
 ///
 /// let setup = || {
-///     CALLS.fetch_add(1, Ordering::Relaxed);
+///     *CALLS.lock() += 1;
 /// };
 /// SETUP.call_once(setup);
 /// SETUP.call_once(setup); // does nothing
-/// assert_eq!(CALLS.load(Ordering::Relaxed), 1);
+/// assert_eq!(*CALLS.lock(), 1);
 /// ```
 ///
 /// # Differences from Go

@@ -63,22 +63,21 @@ fn waiters(state: u64) -> u32 {
 /// ```
 ///
 /// ```
-/// use gosync::WaitGroup;
-/// use std::sync::atomic::{AtomicUsize, Ordering};
+/// use gosync::{Mutex, WaitGroup};
 /// use std::thread;
 ///
 /// let wg = WaitGroup::new();
-/// let finished = AtomicUsize::new(0);
+/// let finished = Mutex::new(0);
 /// thread::scope(|s| {
 ///     for _ in 0..3 {
 ///         wg.add(1);
 ///         s.spawn(|| {
-///             finished.fetch_add(1, Ordering::Relaxed);
+///             *finished.lock() += 1;
 ///             wg.done();
 ///         });
 ///     }
 ///     wg.wait();
-///     assert_eq!(finished.load(Ordering::Relaxed), 3);
+///     assert_eq!(*finished.lock(), 3);
 /// });
 /// ```
 ///
