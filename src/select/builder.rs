@@ -343,6 +343,9 @@ impl<'a, R> Select<'a, R, Sendable> {
     /// `Send`, so that the select, and its [`wait_async`](Select::wait_async) future
     /// (when `R: Send`), are `Send`.
     ///
+    /// Named for the [`Sendable`] kind it makes (`Select<'_, R, Sendable>`): the
+    /// select is `Send`; its cases may send or receive, as any select's.
+    ///
     /// ```
     /// use gosync::{chan, Select};
     ///
@@ -364,9 +367,6 @@ impl<'a, R> Select<'a, R, Sendable> {
     /// assert_eq!(rt.block_on(task).unwrap(), "hello");
     /// drop(quit_tx);
     /// ```
-    ///
-    /// Named for the [`Sendable`] kind it makes (`Select<'_, R, Sendable>`): the
-    /// select is `Send`; its cases may send or receive, as any select's.
     pub fn new_sendable() -> Self {
         Self::empty(false)
     }
