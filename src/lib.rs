@@ -84,7 +84,7 @@
 //! may share a channel on both sides — a parked task and a parked thread wait in one
 //! queue, in arrival order — and every future is cancel-safe: dropping one inside
 //! `tokio::select!` loses no value. The futures are `Send` when their values are; a
-//! select's future is `Send` when it was built with [`Select::new_send`], whose
+//! select's future is `Send` when it was built with [`Select::new_sendable`], whose
 //! closures must be `Send`. The [`chan::future`] chapter has the details.
 //!
 //! ```

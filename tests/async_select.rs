@@ -35,7 +35,7 @@ fn sendable_select_futures_are_send<'a>(
     ticker: &'a gosync::Receiver<std::time::Instant>,
 ) -> impl Future<Output = usize> + Send + 'a {
     assert_send(
-        Select::new_send()
+        Select::new_sendable()
             .recv(rx, |v| v.map_or(0, |s| s.len()))
             .send(tx, vec![1, 2], |r| usize::from(r.is_ok()))
             .recv(ticker, |_| 0)
@@ -276,7 +276,7 @@ fn sendable_select_runs_in_tokio_spawn_on_the_multi_thread_runtime() {
         let mut pending_ack: Option<u32> = None;
         loop {
             let timer = chan::after(Duration::from_millis(1));
-            let mut sel = Select::new_send()
+            let mut sel = Select::new_sendable()
                 .recv(&rx, |v| v.map(Some).ok())
                 .recv(&timer, |_| Some(None));
             if let Some(a) = pending_ack {

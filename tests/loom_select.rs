@@ -120,6 +120,28 @@ fn select_woken_by_one_case_while_the_other_peer_arrives() {
     });
 }
 
+/// A biased select over `hi` then `lo` while a producer sends on `hi` and then on `lo`
+/// (capacity 1 each): whenever `lo` is ready, `hi` is too (nothing else receives from
+/// it), so the select takes `hi`. A pass 0 that tried every case alone, one at a time,
+/// could see `hi` empty, then both sends land, then `lo` ready, and take `lo`.
+#[test]
+fn biased_select_takes_the_first_case_ready_at_one_instant() {
+    model(|| {
+        let (hi_tx, hi) = chan::bounded::<u32>(1);
+        let (lo_tx, lo) = chan::bounded::<u32>(1);
+        let p = spawn(move || {
+            hi_tx.send(1).unwrap();
+            lo_tx.send(2).unwrap();
+        });
+        let got = select_biased! {
+            recv(hi) -> v => v.unwrap(),
+            recv(lo) -> v => v.unwrap(),
+        };
+        assert_eq!(got, 1, "lo chosen while hi, sent before it, was ready");
+        p.join();
+    });
+}
+
 struct Counted(Arc<AtomicUsize>);
 impl Drop for Counted {
     fn drop(&mut self) {

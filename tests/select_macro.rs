@@ -541,3 +541,189 @@ fn single_case_with_default_takes_the_non_blocking_path() {
     let t = chan::after(Duration::ZERO);
     assert!(select! { recv(t) -> m => m.is_ok(), default => false });
 }
+
+// ----- crossbeam compat: code written for crossbeam-channel's `select!` --------------
+
+#[test]
+fn compat_temporary_nested_in_an_operand_lives_until_the_select_ends() {
+    let (tx, rx) = chan::bounded::<u32>(1);
+    tx.send(3).unwrap();
+    let some: Option<&Receiver<u32>> = std::hint::black_box(Some(&rx));
+    let none: Option<&Receiver<u32>> = std::hint::black_box(None);
+    // `&chan::never()` is a temporary inside a call inside the operand.
+    let got = select! {
+        recv(some.unwrap_or(&chan::never())) -> m => m.unwrap(),
+        default(Duration::from_secs(60)) => 0,
+    };
+    assert_eq!(got, 3);
+    let got = select! {
+        recv(none.unwrap_or(&chan::never())) -> _ => 1,
+        default => 2,
+    };
+    assert_eq!(got, 2);
+    // And in a send operand, and in a send value.
+    let stx: Option<&Sender<u32>> = std::hint::black_box(None);
+    select! {
+        send(stx.unwrap_or(&tx), *Vec::from([7]).first().unwrap()) -> r => r.unwrap(),
+    }
+    assert_eq!(rx.try_recv(), Ok(7));
+}
+
+#[test]
+fn compat_default_with_empty_parentheses() {
+    let (_tx, rx) = chan::bounded::<u32>(1);
+    let got = select! {
+        recv(rx) -> _ => 1,
+        default() => 2,
+    };
+    assert_eq!(got, 2);
+    let got = select_biased! {
+        recv(rx) -> _ => 1,
+        default() => { 3 }
+    };
+    assert_eq!(got, 3);
+    let got = select! { default() => 4 };
+    assert_eq!(got, 4);
+}
+
+#[test]
+fn compat_trailing_commas_inside_the_parentheses() {
+    let (tx, rx) = chan::bounded::<u32>(1);
+    select! { send(tx, 5,) -> r => r.unwrap() }
+    let got = select! { recv(rx,) -> m => m.unwrap() };
+    assert_eq!(got, 5);
+    let got = select! {
+        recv(rx,) -> _ => 0,
+        default(Duration::from_millis(1),) => 6,
+    };
+    assert_eq!(got, 6);
+}
+
+#[test]
+fn compat_operands_of_any_reference_depth() {
+    let (tx, rx) = chan::bounded::<u32>(4);
+    let (r1, r2, r3) = (&rx, &&rx, &&&rx);
+    let (s1, s2) = (&tx, &&tx);
+    select! { send(&&tx, 1) -> r => r.unwrap() }
+    select! { send(&&&tx, 2) -> r => r.unwrap() }
+    select! { send(s2, 3) -> r => r.unwrap() }
+    select! { send(&s1, 4) -> r => r.unwrap() }
+    assert_eq!(select! { recv(&&rx) -> m => m.unwrap() }, 1);
+    assert_eq!(select! { recv(&&&rx) -> m => m.unwrap() }, 2);
+    assert_eq!(select! { recv(r3) -> m => m.unwrap() }, 3);
+    assert_eq!(select! { recv(&r2) -> m => m.unwrap() }, 4);
+    assert_eq!(select! { recv(r1) -> _ => 0, default => 9 }, 9);
+    // A `&mut` too.
+    let mut rx = rx;
+    tx.send(5).unwrap();
+    assert_eq!(select! { recv(&mut rx) -> m => m.unwrap() }, 5);
+}
+
+/// A user's own handle wrapper, as crossbeam code has them.
+struct Inbox {
+    rx: Receiver<u32>,
+}
+
+impl std::ops::Deref for Inbox {
+    type Target = Receiver<u32>;
+    fn deref(&self) -> &Receiver<u32> {
+        &self.rx
+    }
+}
+
+#[test]
+fn compat_operands_that_deref_to_a_handle() {
+    let (tx, rx) = chan::bounded::<u32>(8);
+    let arx = Arc::new(rx.clone());
+    let btx: Box<Sender<u32>> = Box::new(tx.clone());
+    let rctx = std::rc::Rc::new(tx.clone());
+    let inbox = Inbox { rx: rx.clone() };
+    select! { send(btx, 1) -> r => r.unwrap() }
+    select! { send(rctx, 2) -> r => r.unwrap() }
+    select! { send(&btx, 3) -> r => r.unwrap() }
+    select! { send(Arc::new(tx.clone()), 4) -> r => r.unwrap() }
+    select! { send(Some(Box::new(tx.clone())), 5) -> r => r.unwrap() }
+    assert_eq!(select! { recv(arx) -> m => m.unwrap() }, 1);
+    assert_eq!(select! { recv(&arx) -> m => m.unwrap() }, 2);
+    assert_eq!(select! { recv(inbox) -> m => m.unwrap() }, 3);
+    assert_eq!(select! { recv(&inbox) -> m => m.unwrap() }, 4);
+    assert_eq!(
+        select! { recv(Arc::new(Inbox { rx: rx.clone() })) -> m => m.unwrap() },
+        5
+    );
+    // `Option`s of them: `None` is still a nil case.
+    let some_arc: Option<Arc<Receiver<u32>>> = Some(arx.clone());
+    let none_box: Option<Box<Receiver<u32>>> = None;
+    tx.send(6).unwrap();
+    let got = select! {
+        recv(none_box) -> _ => 0,
+        recv(some_arc) -> m => m.unwrap(),
+    };
+    assert_eq!(got, 6);
+    // The same channel through every form: one channel, one lock.
+    tx.send(7).unwrap();
+    let got = select! {
+        recv(arx) -> m => m.unwrap(),
+        recv(inbox) -> m => m.unwrap(),
+        recv(&&rx) -> m => m.unwrap(),
+    };
+    assert_eq!(got, 7);
+}
+
+#[test]
+fn compat_option_operands_and_none_as_before() {
+    let (tx, rx) = chan::bounded::<u32>(1);
+    let none_ref: Option<&Receiver<u32>> = None;
+    let none_owned: Option<Receiver<u32>> = None;
+    let none_tx: Option<&Sender<u32>> = None;
+    let got = select! {
+        recv(none_ref) -> _ => 0,
+        recv(none_owned) -> _ => 0,
+        send(none_tx, 1) -> _ => 0,
+        recv(&none_ref) -> _ => 0,
+        default => 1,
+    };
+    assert_eq!(got, 1);
+    let some_ref: Option<&Receiver<u32>> = Some(&rx);
+    tx.send(2).unwrap();
+    assert_eq!(select! { recv(&some_ref) -> m => m.unwrap() }, 2);
+    // A nil operand written in place.
+    let got = select! {
+        recv(None::<&Receiver<u32>>) -> _ => 0,
+        default => 3,
+    };
+    assert_eq!(got, 3);
+}
+
+#[test]
+fn default_takes_a_duration_or_an_instant() {
+    let (_tx, rx) = chan::bounded::<u32>(1);
+    let deadline = Instant::now() + Duration::from_millis(5);
+    let got = select! {
+        recv(rx) -> _ => 0,
+        default(deadline) => 1,
+    };
+    assert_eq!(got, 1);
+    assert!(Instant::now() >= deadline, "waited until the deadline");
+    // A deadline already past: the cases are still polled once.
+    let (tx, rx) = chan::bounded::<u32>(1);
+    tx.send(2).unwrap();
+    let got = select! {
+        recv(rx) -> m => m.unwrap(),
+        default(Instant::now() - Duration::from_millis(1)) => 0,
+    };
+    assert_eq!(got, 2);
+    let got = select_biased! {
+        recv(rx) -> _ => 0,
+        default(Instant::now()) => 3,
+    };
+    assert_eq!(got, 3);
+    // A peer cuts an `Instant` deadline short.
+    let t = thread::spawn(move || tx.send(4).unwrap());
+    let got = select! {
+        recv(rx) -> m => m.unwrap(),
+        default(Instant::now() + Duration::from_secs(60)) => 0,
+    };
+    assert_eq!(got, 4);
+    t.join().unwrap();
+}

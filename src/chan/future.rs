@@ -50,13 +50,17 @@
 //! ## Laziness, `Send`, and polling
 //!
 //! The futures do nothing until first polled: creating one and dropping it unpolled
-//! has no effect (a `SendFuture` then drops its value). They are `Send` (and `Sync`)
-//! when `T: Send`. A [`Select`](crate::Select)'s `wait_async` future is `Send` when
-//! the select was built with [`Select::new_send`](crate::Select::new_send) or
-//! [`Select::biased_send`](crate::Select::biased_send), which take only `Send`
-//! closures and values (and `R: Send`); a [`Select::new`](crate::Select::new) select
-//! takes any closure and its future is not `Send`. Polling a future again after it returned `Ready` panics; they
-//! implement `FusedFuture`, so `futures::select!` never does that.
+//! has no effect (a `SendFuture` then drops its value). [`RecvFuture`] and
+//! [`RecvStream`] are `Send` and `Sync` when `T: Send`. [`SendFuture`] and
+//! [`SendSink`] hold a `T` until it is sent, so they are `Send` when `T: Send` and
+//! `Sync` only when `T` is also `Sync`. A [`Select`](crate::Select)'s `wait_async`
+//! future is `Send` when the select was built with
+//! [`Select::new_sendable`](crate::Select::new_sendable) or
+//! [`Select::biased_sendable`](crate::Select::biased_sendable), which take only
+//! `Send` closures and values (and `R: Send`); a [`Select::new`](crate::Select::new)
+//! select takes any closure and its future is not `Send`. Polling a future again
+//! after it returned `Ready` panics; they implement `FusedFuture`, so
+//! `futures::select!` never does that.
 //!
 //! ## Cancel safety
 //!

@@ -544,16 +544,21 @@ impl<T> Receiver<T> {
         }
     }
 
-    /// Whether `self` and `other` receive from the same channel.
+    /// Whether `self` and `other` receive from the same channel. Every
+    /// [`never()`] receiver is the same channel as every other (Go: nil == nil).
     ///
     /// ```
-    /// let (_tx, rx) = gosync::chan::bounded::<i32>(1);
+    /// use gosync::chan;
+    /// let (_tx, rx) = chan::bounded::<i32>(1);
     /// assert!(rx.same_channel(&rx.clone()));
+    /// assert!(chan::never::<i32>().same_channel(&chan::never()));
+    /// assert!(!rx.same_channel(&chan::never()));
     /// ```
     pub fn same_channel(&self, other: &Receiver<T>) -> bool {
         match (&self.flavor, &other.flavor) {
             (RecvFlavor::Chan(a), RecvFlavor::Chan(b)) => Arc::ptr_eq(a, b),
             (RecvFlavor::Timer(a, _), RecvFlavor::Timer(b, _)) => Arc::ptr_eq(a, b),
+            (RecvFlavor::Never, RecvFlavor::Never) => true,
             _ => false,
         }
     }
@@ -585,6 +590,16 @@ impl<T> Receiver<T> {
         }
     }
 }
+
+// Handles are unwind safe, as crossbeam-channel's are (`catch_unwind(move || drop(tx))`
+// compiles): the channel's state lives behind its own lock and is never left half
+// updated for a later operation to trust after user code panics, so a caught panic
+// cannot expose a broken channel through a handle. (Unwind safety is a lint, not a
+// soundness property; the `UnsafeCell`s inside a channel would otherwise opt it out.)
+impl<T> std::panic::UnwindSafe for Sender<T> {}
+impl<T> std::panic::RefUnwindSafe for Sender<T> {}
+impl<T> std::panic::UnwindSafe for Receiver<T> {}
+impl<T> std::panic::RefUnwindSafe for Receiver<T> {}
 
 impl<T> Clone for Sender<T> {
     fn clone(&self) -> Self {

@@ -120,7 +120,7 @@ mod sealed {
 /// let (tx, rx) = chan::bounded(1);
 /// tx.send(4).unwrap();
 /// let rxs = [rx];
-/// let sel = recv_all(Select::new_send(), &rxs, |s, rx| s.recv(rx, |v| v.unwrap()));
+/// let sel = recv_all(Select::new_sendable(), &rxs, |s, rx| s.recv(rx, |v| v.unwrap()));
 /// assert_eq!(sel.len(), 1);
 /// assert_eq!(sel.wait(), 4);
 /// ```
@@ -151,14 +151,14 @@ pub enum Local {}
 
 /// The [`Kind`] of a [`Select`] whose closures and send values are all `Send`: the
 /// select is `Send`, and so is its [`wait_async`](Select::wait_async) future when the
-/// result `R` is. Made by [`Select::new_send`] and [`Select::biased_send`].
+/// result `R` is. Made by [`Select::new_sendable`] and [`Select::biased_sendable`].
 ///
 /// ```
 /// use gosync::select::Sendable;
 /// use gosync::{chan, Select};
 ///
 /// let (tx, rx) = chan::bounded::<u32>(1);
-/// let sel: Select<'_, u32, Sendable> = Select::new_send().recv(&rx, |v| v.unwrap());
+/// let sel: Select<'_, u32, Sendable> = Select::new_sendable().recv(&rx, |v| v.unwrap());
 /// tx.send(3).unwrap();
 /// // Built on one thread, waited on another.
 /// let got = std::thread::scope(|s| s.spawn(move || sel.wait()).join().unwrap());
@@ -209,7 +209,7 @@ impl Kind for Sendable {
 ///
 /// A select made by [`Select::new`] or [`Select::biased`] (kind [`Local`], the
 /// default third parameter) takes any closure and is never `Send`. One made by
-/// [`Select::new_send`] or [`Select::biased_send`] (kind [`Sendable`]) takes only
+/// [`Select::new_sendable`] or [`Select::biased_sendable`] (kind [`Sendable`]) takes only
 /// `Send` closures and send values, and is `Send` — as is its
 /// [`wait_async`](Select::wait_async) future when `R` is, so that it can be awaited
 /// in a task of a multi-threaded executor (`tokio::spawn`). Both run the same engine.
@@ -241,14 +241,14 @@ impl<R> Default for Select<'_, R> {
 }
 
 impl<R> Default for Select<'_, R, Sendable> {
-    /// [`Select::new_send`].
+    /// [`Select::new_sendable`].
     ///
     /// ```
     /// let sel: gosync::Select<'_, (), gosync::select::Sendable> = Default::default();
     /// assert!(sel.is_empty());
     /// ```
     fn default() -> Self {
-        Self::new_send()
+        Self::new_sendable()
     }
 }
 
@@ -343,6 +343,9 @@ impl<'a, R> Select<'a, R, Sendable> {
     /// `Send`, so that the select, and its [`wait_async`](Select::wait_async) future
     /// (when `R: Send`), are `Send`.
     ///
+    /// Named for the [`Sendable`] kind it makes (`Select<'_, R, Sendable>`): the
+    /// select is `Send`; its cases may send or receive, as any select's.
+    ///
     /// ```
     /// use gosync::{chan, Select};
     ///
@@ -354,7 +357,7 @@ impl<'a, R> Select<'a, R, Sendable> {
     /// // `tokio::spawn` wants a `Send` future: the owned receivers move into the task.
     /// let (quit_tx, quit) = chan::bounded::<()>(0);
     /// let task = rt.spawn(async move {
-    ///     Select::new_send()
+    ///     Select::new_sendable()
     ///         .recv(&rx, |v| v.unwrap())
     ///         .recv(&quit, |_| String::from("quit"))
     ///         .wait_async()
@@ -364,12 +367,25 @@ impl<'a, R> Select<'a, R, Sendable> {
     /// assert_eq!(rt.block_on(task).unwrap(), "hello");
     /// drop(quit_tx);
     /// ```
-    pub fn new_send() -> Self {
+    pub fn new_sendable() -> Self {
         Self::empty(false)
     }
 
+    /// The former name of [`Select::new_sendable`], which it calls: it read as "a new
+    /// send case".
+    ///
+    /// ```
+    /// #[allow(deprecated)]
+    /// let sel: gosync::Select<(), gosync::select::Sendable> = gosync::Select::new_send();
+    /// assert!(sel.is_empty());
+    /// ```
+    #[deprecated(note = "renamed `Select::new_sendable` (a select that is `Send`)")]
+    pub fn new_send() -> Self {
+        Self::new_sendable()
+    }
+
     /// An empty select like [`Select::biased`] (earlier cases first) whose closures
-    /// and send values must be `Send`: see [`Select::new_send`].
+    /// and send values must be `Send`: see [`Select::new_sendable`].
     ///
     /// ```
     /// use gosync::{chan, Select};
@@ -377,12 +393,24 @@ impl<'a, R> Select<'a, R, Sendable> {
     /// let (b_tx, b) = chan::bounded(1);
     /// a_tx.send('a').unwrap();
     /// b_tx.send('b').unwrap();
-    /// let sel = Select::biased_send().recv(&a, |m| m.unwrap()).recv(&b, |m| m.unwrap());
+    /// let sel = Select::biased_sendable().recv(&a, |m| m.unwrap()).recv(&b, |m| m.unwrap());
     /// let first = std::thread::scope(|s| s.spawn(move || sel.wait()).join().unwrap());
     /// assert_eq!(first, 'a');
     /// ```
-    pub fn biased_send() -> Self {
+    pub fn biased_sendable() -> Self {
         Self::empty(true)
+    }
+
+    /// The former name of [`Select::biased_sendable`], which it calls.
+    ///
+    /// ```
+    /// #[allow(deprecated)]
+    /// let sel: gosync::Select<(), gosync::select::Sendable> = gosync::Select::biased_send();
+    /// assert!(sel.is_empty());
+    /// ```
+    #[deprecated(note = "renamed `Select::biased_sendable` (a biased select that is `Send`)")]
+    pub fn biased_send() -> Self {
+        Self::biased_sendable()
     }
 
     /// Adds a receive case, as [`Select::recv`]; `f` must be `Send`.
@@ -391,7 +419,7 @@ impl<'a, R> Select<'a, R, Sendable> {
     /// use gosync::{chan, Select};
     /// let (tx, rx) = chan::bounded::<i32>(1);
     /// drop(tx);
-    /// let closed = Select::new_send().recv(&rx, |m| m.is_err()).wait();
+    /// let closed = Select::new_sendable().recv(&rx, |m| m.is_err()).wait();
     /// assert!(closed);
     /// ```
     pub fn recv<T: Send>(
@@ -411,7 +439,7 @@ impl<'a, R> Select<'a, R, Sendable> {
     /// ```
     /// use gosync::{chan, Select};
     /// let (tx, rx) = chan::bounded(1);
-    /// let sent = Select::new_send().send(&tx, 7, |r| r.is_ok()).wait();
+    /// let sent = Select::new_sendable().send(&tx, 7, |r| r.is_ok()).wait();
     /// assert!(sent);
     /// assert_eq!(rx.recv(), Ok(7));
     /// ```

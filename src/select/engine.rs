@@ -4,6 +4,7 @@
 //!  plan         poll order (random permutation, or source order when biased) and
 //!               lock order (distinct channels sorted by address: `Hchan::lock_order`)
 //!  try_each     pass 0: each case alone, in poll order, by its non-blocking path
+//!               (biased: the first case only, see `pass0_len`)
 //!  lock_all ─┐
 //!  poll      │  pass 1: the first ready case in poll order completes → done
 //!            │  none ready: default / deadline passed → unlock, done
@@ -224,9 +225,11 @@ pub(crate) fn run<C: Cases + ?Sized>(cases: &C, block: Block, biased: bool) -> O
     let order = &mut order[..np];
     // Pass 0 shuffles the poll order as it goes, and stops at the first ready case:
     // a ready select draws only as many random numbers as it polls cases. The lock
-    // order is sorted only if pass 0 fails.
+    // order is sorted only if pass 0 fails. A biased select tries only its first
+    // case alone (`pass0_len`).
+    let pass0 = &mut order[..pass0_len(np, biased)];
     // SAFETY: no lock is held and nothing is registered.
-    if let Some(i) = unsafe { shuffle_and_try_each(cases, order, biased) } {
+    if let Some(i) = unsafe { shuffle_and_try_each(cases, pass0, biased) } {
         return Some(i);
     }
     let order = &*order;
@@ -267,7 +270,7 @@ pub(crate) fn run<C: Cases + ?Sized>(cases: &C, block: Block, biased: bool) -> O
         }
         // A timer came due (or the wait for it ended early): poll again, pass 0 first.
         // SAFETY: no lock is held and nothing is registered.
-        if let Some(i) = unsafe { try_each(cases, plan.poll) } {
+        if let Some(i) = unsafe { try_each(cases, &plan.poll[..pass0_len(np, biased)]) } {
             return Some(i);
         }
     }
@@ -312,6 +315,25 @@ fn shuffle_until(
         }
     }
     None
+}
+
+/// How many cases, of `active` in poll order, pass 0 may try one at a time.
+///
+/// All of them for a fair select: any ready case it finds is a correct choice, since
+/// the poll order is random. Only the first for a biased one, which must choose the
+/// first case in source order of those ready *at one instant*: pass 0 looks at each
+/// case at a different instant, so an earlier case seen empty may be ready by the
+/// time a later one is found ready (a producer that sends on `hi` and then on `lo`
+/// would be seen out of order). Nothing precedes the first case, so it alone may be
+/// taken without the other locks; for the rest only pass 1, under every lock, sees
+/// all the cases at one instant.
+#[inline]
+fn pass0_len(active: usize, biased: bool) -> usize {
+    if biased {
+        active.min(1)
+    } else {
+        active
+    }
 }
 
 /// Pass 0 while building the poll order: [`try_each`] over the shuffle as it is made,

@@ -60,8 +60,8 @@ impl<'a, R, K: Kind> Select<'a, R, K> {
     /// buffer), a send a peer already took stays sent, and unsent values are dropped.
     /// Timer cases are woken by the process's one timer thread.
     ///
-    /// `Send`: the future of a select made by [`Select::new_send`] or
-    /// [`Select::biased_send`] (whose closures and send values had to be `Send`) is
+    /// `Send`: the future of a select made by [`Select::new_sendable`] or
+    /// [`Select::biased_sendable`] (whose closures and send values had to be `Send`) is
     /// `Send` when `R` is, so a multi-threaded executor can run it
     /// (`tokio::spawn`). That of a [`Select::new`] / [`Select::biased`] select, whose
     /// closures may be anything, is not: a `Select` erases its closures' types, and
@@ -110,7 +110,7 @@ impl<'a, R, K: Kind> Select<'a, R, K> {
     ///     let mut got = Vec::new();
     ///     loop {
     ///         let timeout = chan::after(Duration::from_secs(10));
-    ///         let more = Select::new_send()
+    ///         let more = Select::new_sendable()
     ///             .recv(&rx, |v| v.ok())
     ///             .recv(&timeout, |_| None)
     ///             .wait_async()

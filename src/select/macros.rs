@@ -6,16 +6,21 @@
 //! The expansion, for `recv(r) -> msg => a, send(s, v) -> res => b, default => c`:
 //!
 //! ```text
-//! {
-//!     let op = &r;  let mut case_0 = recv(op);        // nested blocks, one per case:
-//!     { let op = &s;  let mut case_1 = send(op, v);   // temporaries in operands live
-//!       {                                             // until the select ends
-//!         select(&[case_0.handle(), case_1.handle()], Wait::now(), biased);
-//!         if let Some(out) = case_0.result() { let msg = out; a }
-//!         else if let Some(out) = case_1.result() { let res = out; b }
-//!         else { c }                                  // default, or unreachable
-//! } } }
+//! match &r { op => {                          // nested matches, one per case: every
+//!   let mut case_0 = recv(probe(op));         // temporary in a scrutinee lives until
+//!   match &s { op => {                        // its match, so the select, ends
+//!     let mut case_1 = send(probe(op), v);
+//!     {
+//!       select(&[case_0.handle(), case_1.handle()], Wait::now(), biased);
+//!       if let Some(out) = case_0.result() { let msg = out; a }
+//!       else if let Some(out) = case_1.result() { let res = out; b }
+//!       else { c }                            // default, or unreachable
+//!     }
+//! } } } }
 //! ```
+//!
+//! `probe(op)` stands for the method call that sees through references and `Deref`
+//! types to the handle (`private.rs`, "operands").
 //!
 //! Each step of the muncher is its own macro expansion, so the `case` binding it
 //! introduces is hygienically distinct from every other step's, although all are
@@ -37,9 +42,16 @@
 /// - Any number of `recv` and `send` cases, and at most one `default`. An arm that is
 ///   a block needs no trailing comma.
 /// - An operand is borrowed: it may be a [`Receiver`](crate::Receiver) /
-///   [`Sender`](crate::Sender), a reference to one, or an `Option` of either, where
-///   `None` is Go's nil channel: a case that is never ready. Temporaries in operands
-///   (`recv(chan::after(d))`) live until the select ends.
+///   [`Sender`](crate::Sender), a reference to one (at any depth: `&&rx`), a value of
+///   a type that `Deref`s to one (`Arc<Receiver<T>>`, `Box<Sender<T>>`, a wrapper of
+///   your own), or an `Option` of a handle, a reference, a `Box`, an `Arc` or an
+///   `Rc` of one, where `None` is Go's nil channel: a case that is never ready.
+///   Temporaries in operands, however deeply nested (`recv(chan::after(d))`,
+///   `recv(r.unwrap_or(&chan::never()))`), live until the select ends.
+/// - `default(t)` takes a `Duration` (how long to wait, counted from when the
+///   `default` case is reached in source order) or an `Instant` (until when).
+/// - crossbeam-channel's spellings are accepted too: `default() =>` for `default =>`,
+///   and a trailing comma inside a case's parentheses (`recv(rx,)`, `send(tx, v,)`).
 /// - Every operand and send value is evaluated exactly once, in source order, before
 ///   anything is selected. A send value whose case is not chosen is dropped when the
 ///   select ends.
@@ -199,6 +211,27 @@ macro_rules! select_biased {
 /// let (tx, _rx) = gosync::chan::bounded::<i32>(1);
 /// gosync::select! { send(tx, "one") -> _ => () }
 /// ```
+///
+/// A wrong operand is named in the user's terms (`#[diagnostic::on_unimplemented]` on
+/// the private operand traits):
+///
+/// ```compile_fail,E0277
+/// // error: `Sender<i32>` is not a receiver, so it cannot be the operand of a `recv` case
+/// let (tx, _rx) = gosync::chan::bounded::<i32>(1);
+/// gosync::select! { recv(tx) -> _ => () }
+/// ```
+///
+/// ```compile_fail,E0277
+/// // error: `Receiver<i32>` is not a sender, so it cannot be the operand of a `send` case
+/// let (_tx, rx) = gosync::chan::bounded::<i32>(1);
+/// gosync::select! { send(rx, 1) -> _ => () }
+/// ```
+///
+/// ```compile_fail,E0277
+/// // error: `default(u64)`: a `select!` timeout is a `Duration` or an `Instant`
+/// let (_tx, rx) = gosync::chan::bounded::<i32>(1);
+/// gosync::select! { recv(rx) -> _ => (), default(5u64) => () }
+/// ```
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __gosync_select {
@@ -213,39 +246,51 @@ macro_rules! __gosync_select {
     };
 
     (@parse $b:tt [$($c:tt)*] $d:tt
-        recv($r:expr) -> $res:pat => $body:block, $($rest:tt)*) => {
+        recv($r:expr $(,)?) -> $res:pat => $body:block, $($rest:tt)*) => {
         $crate::__gosync_select!(@parse $b [$($c)* (recv ($r) $res $body)] $d $($rest)*)
     };
     (@parse $b:tt [$($c:tt)*] $d:tt
-        recv($r:expr) -> $res:pat => $body:block $($rest:tt)*) => {
+        recv($r:expr $(,)?) -> $res:pat => $body:block $($rest:tt)*) => {
         $crate::__gosync_select!(@parse $b [$($c)* (recv ($r) $res $body)] $d $($rest)*)
     };
     (@parse $b:tt [$($c:tt)*] $d:tt
-        recv($r:expr) -> $res:pat => $body:expr, $($rest:tt)*) => {
+        recv($r:expr $(,)?) -> $res:pat => $body:expr, $($rest:tt)*) => {
         $crate::__gosync_select!(@parse $b [$($c)* (recv ($r) $res $body)] $d $($rest)*)
     };
     (@parse $b:tt [$($c:tt)*] $d:tt
-        recv($r:expr) -> $res:pat => $body:expr) => {
+        recv($r:expr $(,)?) -> $res:pat => $body:expr) => {
         $crate::__gosync_select!(@parse $b [$($c)* (recv ($r) $res $body)] $d)
     };
 
     (@parse $b:tt [$($c:tt)*] $d:tt
-        send($s:expr, $v:expr) -> $res:pat => $body:block, $($rest:tt)*) => {
+        send($s:expr, $v:expr $(,)?) -> $res:pat => $body:block, $($rest:tt)*) => {
         $crate::__gosync_select!(@parse $b [$($c)* (send ($s) ($v) $res $body)] $d $($rest)*)
     };
     (@parse $b:tt [$($c:tt)*] $d:tt
-        send($s:expr, $v:expr) -> $res:pat => $body:block $($rest:tt)*) => {
+        send($s:expr, $v:expr $(,)?) -> $res:pat => $body:block $($rest:tt)*) => {
         $crate::__gosync_select!(@parse $b [$($c)* (send ($s) ($v) $res $body)] $d $($rest)*)
     };
     (@parse $b:tt [$($c:tt)*] $d:tt
-        send($s:expr, $v:expr) -> $res:pat => $body:expr, $($rest:tt)*) => {
+        send($s:expr, $v:expr $(,)?) -> $res:pat => $body:expr, $($rest:tt)*) => {
         $crate::__gosync_select!(@parse $b [$($c)* (send ($s) ($v) $res $body)] $d $($rest)*)
     };
     (@parse $b:tt [$($c:tt)*] $d:tt
-        send($s:expr, $v:expr) -> $res:pat => $body:expr) => {
+        send($s:expr, $v:expr $(,)?) -> $res:pat => $body:expr) => {
         $crate::__gosync_select!(@parse $b [$($c)* (send ($s) ($v) $res $body)] $d)
     };
 
+    (@parse $b:tt $c:tt [] default() => $body:block, $($rest:tt)*) => {
+        $crate::__gosync_select!(@parse $b $c [now $body] $($rest)*)
+    };
+    (@parse $b:tt $c:tt [] default() => $body:block $($rest:tt)*) => {
+        $crate::__gosync_select!(@parse $b $c [now $body] $($rest)*)
+    };
+    (@parse $b:tt $c:tt [] default() => $body:expr, $($rest:tt)*) => {
+        $crate::__gosync_select!(@parse $b $c [now $body] $($rest)*)
+    };
+    (@parse $b:tt $c:tt [] default() => $body:expr) => {
+        $crate::__gosync_select!(@parse $b $c [now $body])
+    };
     (@parse $b:tt $c:tt [] default => $body:block, $($rest:tt)*) => {
         $crate::__gosync_select!(@parse $b $c [now $body] $($rest)*)
     };
@@ -258,16 +303,16 @@ macro_rules! __gosync_select {
     (@parse $b:tt $c:tt [] default => $body:expr) => {
         $crate::__gosync_select!(@parse $b $c [now $body])
     };
-    (@parse $b:tt [$($c:tt)*] [] default($t:expr) => $body:block, $($rest:tt)*) => {
+    (@parse $b:tt [$($c:tt)*] [] default($t:expr $(,)?) => $body:block, $($rest:tt)*) => {
         $crate::__gosync_select!(@parse $b [$($c)* (timeout ($t))] [timeout $body] $($rest)*)
     };
-    (@parse $b:tt [$($c:tt)*] [] default($t:expr) => $body:block $($rest:tt)*) => {
+    (@parse $b:tt [$($c:tt)*] [] default($t:expr $(,)?) => $body:block $($rest:tt)*) => {
         $crate::__gosync_select!(@parse $b [$($c)* (timeout ($t))] [timeout $body] $($rest)*)
     };
-    (@parse $b:tt [$($c:tt)*] [] default($t:expr) => $body:expr, $($rest:tt)*) => {
+    (@parse $b:tt [$($c:tt)*] [] default($t:expr $(,)?) => $body:expr, $($rest:tt)*) => {
         $crate::__gosync_select!(@parse $b [$($c)* (timeout ($t))] [timeout $body] $($rest)*)
     };
-    (@parse $b:tt [$($c:tt)*] [] default($t:expr) => $body:expr) => {
+    (@parse $b:tt [$($c:tt)*] [] default($t:expr $(,)?) => $body:expr) => {
         $crate::__gosync_select!(@parse $b [$($c)* (timeout ($t))] [timeout $body])
     };
 
@@ -307,16 +352,34 @@ macro_rules! __gosync_select {
     };
 
     // ----- emit: evaluate operands and values in source order -----
-    (@emit $b:tt [(recv ($r:expr) $res:tt $body:tt) $($c:tt)*] [$($done:tt)*] $w:tt $d:tt) => {{
-        let __gosync_op = &$r;
-        let mut __gosync_case = $crate::__private::recv(__gosync_op);
-        $crate::__gosync_select!(@emit $b [$($c)*] [$($done)* (__gosync_case $res $body)] $w $d)
-    }};
-    (@emit $b:tt [(send ($s:expr) ($v:expr) $res:tt $body:tt) $($c:tt)*] [$($done:tt)*] $w:tt $d:tt) => {{
-        let __gosync_op = &$s;
-        let mut __gosync_case = $crate::__private::send(__gosync_op, $v);
-        $crate::__gosync_select!(@emit $b [$($c)*] [$($done)* (__gosync_case $res $body)] $w $d)
-    }};
+    // An operand is the scrutinee of a `match`: every temporary in it, however deeply
+    // nested (`recv(r.unwrap_or(&never()))`), lives until the `match`, and so the
+    // select, ends. The method call picks how to see the operand (private.rs).
+    (@emit $b:tt [(recv ($r:expr) $res:tt $body:tt) $($c:tt)*] [$($done:tt)*] $w:tt $d:tt) => {
+        match &$r {
+            __gosync_op => {
+                #[allow(unused_imports)]
+                use $crate::__private::ViaDeref as _;
+                let mut __gosync_case = $crate::__private::recv(
+                    (&&$crate::__private::Probe(__gosync_op)).__gosync_recv_operand(),
+                );
+                $crate::__gosync_select!(@emit $b [$($c)*] [$($done)* (__gosync_case $res $body)] $w $d)
+            }
+        }
+    };
+    (@emit $b:tt [(send ($s:expr) ($v:expr) $res:tt $body:tt) $($c:tt)*] [$($done:tt)*] $w:tt $d:tt) => {
+        match &$s {
+            __gosync_op => {
+                #[allow(unused_imports)]
+                use $crate::__private::ViaDeref as _;
+                let mut __gosync_case = $crate::__private::send(
+                    (&&$crate::__private::Probe(__gosync_op)).__gosync_send_operand(),
+                    $v,
+                );
+                $crate::__gosync_select!(@emit $b [$($c)*] [$($done)* (__gosync_case $res $body)] $w $d)
+            }
+        }
+    };
     (@emit $b:tt [(timeout ($t:expr)) $($c:tt)*] $done:tt $w:tt $d:tt) => {{
         let __gosync_wait = $crate::__private::Wait::timeout($t);
         $crate::__gosync_select!(@emit $b [$($c)*] $done (__gosync_wait) $d)

@@ -64,11 +64,11 @@
 //! assert_eq!(outcome, "timeout");
 //! ```
 //!
-//! or with `default(timeout)`:
+//! or with `default(timeout)` (a `Duration`, or an `Instant` as a deadline):
 //!
 //! ```
 //! use gosync::{chan, select};
-//! use std::time::Duration;
+//! use std::time::{Duration, Instant};
 //!
 //! let (tx, results) = chan::bounded::<u32>(1);
 //! tx.send(7).unwrap();
@@ -77,6 +77,18 @@
 //!     default(Duration::from_millis(50)) => None,
 //! };
 //! assert_eq!(outcome, Some(7));
+//!
+//! // One deadline shared by the iterations of a loop.
+//! let deadline = Instant::now() + Duration::from_millis(20);
+//! let mut got = Vec::new();
+//! tx.send(8).unwrap();
+//! loop {
+//!     select! {
+//!         recv(results) -> res => got.push(res.unwrap()),
+//!         default(deadline) => break,
+//!     }
+//! }
+//! assert_eq!(got, [8]);
 //! ```
 //!
 //! # Switching cases off: a nil-ing loop
