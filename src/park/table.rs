@@ -16,7 +16,8 @@
 //!   bucket lock, and the thread does not return before it is unlinked.
 //! - An unparker takes the node's thread handle out and publishes `token` under the
 //!   bucket lock; it wakes the thread only after unlocking, with that handle, never
-//!   touching the node again (it may already be gone).
+//!   touching the node again (it may already be gone). It wakes every handle it took,
+//!   even if a task's waker panics; the first panic resumes afterwards.
 //!
 //! An async task waits the same way with a [`TaskNode`] (feature `async`): a node in
 //! its pinned future whose wake handle is the task's `Waker` instead of a thread.
@@ -27,6 +28,7 @@
 //! node behind. The unparker wakes the task after unlocking, as it would a thread.
 
 use crate::facade::{thread, AtomicUsize, Mutex, Ordering, UnsafeCell};
+use std::panic::{self, AssertUnwindSafe};
 use std::ptr;
 use std::time::Instant;
 
@@ -45,6 +47,22 @@ impl Wake {
             #[cfg(feature = "async")]
             Wake::Task(w) => w.wake(),
         }
+    }
+}
+
+/// Wakes every one of `wakes`, in order, even if a task's waker panics in `wake()`;
+/// the first such panic resumes once all are woken (later ones are dropped). Called
+/// after the bucket lock is released, when every token is published: a panic here
+/// leaves no node linked and no waiter without its wake-up.
+fn wake_each(wakes: impl IntoIterator<Item = Wake>) {
+    let mut first_panic = None;
+    for w in wakes {
+        if let Err(payload) = panic::catch_unwind(AssertUnwindSafe(|| w.wake())) {
+            first_panic.get_or_insert(payload);
+        }
+    }
+    if let Some(payload) = first_panic {
+        panic::resume_unwind(payload);
     }
 }
 
@@ -471,12 +489,7 @@ pub(crate) fn unpark_filter_with<S>(
         }
     }
     drop(q);
-    if let Some(t) = first {
-        t.wake();
-    }
-    for t in rest {
-        t.wake();
-    }
+    wake_each(first.into_iter().chain(rest));
     UnparkResult {
         unparked: count,
         have_more,
