@@ -103,7 +103,6 @@ pub(crate) enum FilterOp {
     /// Wake this one and go on.
     Unpark,
     /// Leave this one parked and go on.
-    #[allow(dead_code)] // for the sync primitives
     Skip,
     /// Leave this one parked and stop.
     Stop,
@@ -387,7 +386,6 @@ pub(crate) fn unpark_one(key: usize, callback: impl FnOnce(UnparkResult) -> usiz
 }
 
 /// Wakes every thread parked on `key`, giving each `token`. Returns how many.
-#[allow(dead_code)] // for the sync primitives
 pub(crate) fn unpark_all(key: usize, token: usize) -> usize {
     unpark_filter(key, |_| FilterOp::Unpark, |_| token).unparked
 }
