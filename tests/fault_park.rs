@@ -15,7 +15,6 @@ use futures::executor::block_on;
 use gosync::WaitGroup;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc};
 use std::task::{Context, Poll, Wake, Waker};
 use std::thread;
@@ -106,34 +105,43 @@ fn waitgroup_task_waker_panicking_does_not_strand_the_threads_behind_it() {
 fn timer_thread_survives_a_panicking_waker_and_wakes_every_other_one() {
     quiet_injected_panics();
     let others = 7;
-    let timer = gosync::chan::after(Duration::from_millis(20));
-    let (tx, rx) = mpsc::channel();
-    let mut futures: Vec<_> = (0..=others).map(|_| Box::pin(timer.recv_async())).collect();
-    let panicking = Waker::from(Arc::new(Panicking));
-    assert!(poll_with(futures[0].as_mut(), &panicking).is_pending());
-    for (i, f) in futures.iter_mut().enumerate().skip(1) {
-        let w = Waker::from(Arc::new(Tell(tx.clone(), i)));
-        assert!(poll_with(f.as_mut(), &w).is_pending());
-    }
-    let mut woken = vec![false; others + 1];
-    for _ in 0..others {
-        let i = rx
-            .recv_timeout(STRANDED)
-            .expect("a waker due with the panicking one was never woken");
-        assert!(!woken[i], "future {i} woken twice");
-        woken[i] = true;
-    }
-    // One of them receives the timer's one value; the others stay pending.
-    let ready = AtomicUsize::new(0);
-    for f in futures.iter_mut().skip(1) {
-        let w = Waker::from(Arc::new(Tell(tx.clone(), 0)));
-        if let Poll::Ready(v) = poll_with(f.as_mut(), &w) {
-            v.unwrap();
-            ready.fetch_add(1, Ordering::Relaxed);
+    // 20 ms, unless the eight polls took longer than that (a busy machine, Miri):
+    // then again with a longer timer, until all eight are registered before it fires.
+    let mut d = Duration::from_millis(20);
+    loop {
+        let timer = gosync::chan::after(d);
+        let (tx, rx) = mpsc::channel();
+        let mut futures: Vec<_> = (0..=others).map(|_| Box::pin(timer.recv_async())).collect();
+        let panicking = Waker::from(Arc::new(Panicking));
+        let mut registered = poll_with(futures[0].as_mut(), &panicking).is_pending();
+        for (i, f) in futures.iter_mut().enumerate().skip(1) {
+            let w = Waker::from(Arc::new(Tell(tx.clone(), i)));
+            registered &= poll_with(f.as_mut(), &w).is_pending();
         }
+        if !registered {
+            d *= 10;
+            continue;
+        }
+        let mut woken = vec![false; others + 1];
+        for _ in 0..others {
+            let i = rx
+                .recv_timeout(STRANDED)
+                .expect("a waker due with the panicking one was never woken");
+            assert!(!woken[i], "future {i} woken twice");
+            woken[i] = true;
+        }
+        // One of them receives the timer's one value; the others stay pending.
+        let mut ready = 0;
+        for f in futures.iter_mut().skip(1) {
+            let w = Waker::from(Arc::new(Tell(tx.clone(), 0)));
+            if let Poll::Ready(v) = poll_with(f.as_mut(), &w) {
+                v.unwrap();
+                ready += 1;
+            }
+        }
+        assert_eq!(ready, 1);
+        break;
     }
-    assert_eq!(ready.load(Ordering::Relaxed), 1);
-    drop(futures);
     // Later timers still fire (on a thread, so that a dead timer thread shows as a
     // stranded wait rather than a hung test).
     let (done_tx, done_rx) = mpsc::channel();

@@ -323,9 +323,9 @@ mod tests {
         assert_eq!(kernel.barriers.load(Ordering::Relaxed), 1);
     }
 
-    /// Defect 4 of issue 13: a refused barrier used to switch the mode to `FENCES`,
-    /// after which `heavy` ran a full fence and reported success while hot sides that
-    /// had read `MEMBARRIER` still ran compiler fences only.
+    /// A switch to `FENCES` on a refused barrier would let a later `heavy` run a full
+    /// fence and report success while hot sides that read `MEMBARRIER` still run
+    /// compiler fences only: the refusal is reported instead, and the mode stays.
     #[test]
     fn a_refused_barrier_is_reported_and_the_mode_stays() {
         let (mode, kernel) = (Mode::new(), Fake::default());
