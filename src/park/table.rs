@@ -613,6 +613,43 @@ impl TaskNode {
     }
 }
 
+#[cfg(all(test, feature = "async", not(gosync_loom)))]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+    use std::task::Waker;
+
+    /// Counts its wakes, or panics with its number.
+    struct W(AtomicUsize, Option<usize>);
+    impl std::task::Wake for W {
+        fn wake(self: Arc<Self>) {
+            if let Some(n) = self.1 {
+                panic!("waker {n} panics");
+            }
+            self.0.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    #[test]
+    fn every_one_is_woken_and_the_first_panic_resumes_after() {
+        let w: Vec<_> = [None, Some(1), None, Some(3), None]
+            .into_iter()
+            .map(|p| Arc::new(W(AtomicUsize::new(0), p)))
+            .collect();
+        // (The panic hook reports both panics into this test's captured output.)
+        let r = panic::catch_unwind(AssertUnwindSafe(|| {
+            wake_each(w.iter().map(|w| Wake::Task(Waker::from(w.clone()))));
+        }));
+        let payload = r.expect_err("a waker's panic comes out");
+        assert_eq!(payload.downcast_ref::<String>().unwrap(), "waker 1 panics");
+        for (i, w) in w.iter().enumerate() {
+            if w.1.is_none() {
+                assert_eq!(w.0.load(Ordering::Relaxed), 1, "waker {i} woken once");
+            }
+        }
+    }
+}
+
 #[cfg(all(test, gosync_loom))]
 mod loom_tests {
     use super::*;
