@@ -422,7 +422,9 @@ mod tests {
     #[test]
     fn cancelled_and_replaced_registrations_do_not_fire() {
         let (tx, rx) = mpsc::sync_channel(8);
-        let soon = Instant::now() + Duration::from_millis(5);
+        // Far enough that the registrations below are all made before it: Miri's
+        // clock moves with the work it interprets (and jumps while all threads sleep).
+        let soon = Instant::now() + Duration::from_millis(if cfg!(miri) { 500 } else { 50 });
         let mut e = TimerEntry::new();
         e.wake_at(soon, &Waker::from(Arc::new(Tell(tx.clone(), 1))));
         // Same deadline, another waker: replaces the first.
