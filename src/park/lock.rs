@@ -7,14 +7,14 @@
 //! | `locked` | `1` while held; taken with a CAS, released with a plain store        |
 //! | `queued` | threads parked on the lock, changed only under the wait-table bucket lock |
 //!
-//! `unlock` is a store of `0` to `locked`, a [`light`](asymmetric::light) fence and a
+//! `unlock` is a store of `0` to `locked`, a [`light`](fence::light) fence and a
 //! load of `queued`: no read-modify-write, which was a third of the cost of an
 //! uncontended channel operation. It goes to the wait table only when `queued` is not
 //! zero, and then wakes one parked thread.
 //!
 //! A thread that gives up spinning links itself into the lock's queue if `locked` is
 //! still `1` (checked under the bucket lock, which also counts it in `queued`), then
-//! runs the [`heavy`](asymmetric::heavy) fence (a `membarrier` system call on Linux;
+//! runs the [`heavy`](fence::heavy) fence (a `membarrier` system call on Linux;
 //! the thread is about to sleep, which costs more) and reads `locked` again. The two
 //! fences make this Dekker's handshake: either the unlocker's load sees the parker
 //! counted in `queued` (and wakes a parked thread), or the parker's second load sees
@@ -28,8 +28,10 @@
 //! above zero only while a thread really sleeps (or is about to), so they do not all
 //! take the slow path for the whole length of a system call.
 
+use super::fence;
+use super::spin::SpinWait;
 use super::table::{self, Queueing};
-use crate::facade::{asymmetric, AtomicU32, AtomicU8, Ordering, SpinWait};
+use crate::facade::{AtomicU32, AtomicU8, Ordering};
 
 /// Spin rounds (1, 2, 4, … pauses: 127 in all, a few microseconds) before a
 /// contended lock starts yielding. Fewer (15) made contended buffered channels park
@@ -50,7 +52,7 @@ pub(crate) struct RawLock {
 impl RawLock {
     pub(crate) fn new() -> Self {
         // Decide the fences now, so that the first unlocks are already cheap.
-        asymmetric::init();
+        fence::init();
         RawLock {
             locked: AtomicU8::new(0),
             queued: AtomicU32::new(0),
@@ -80,7 +82,7 @@ impl RawLock {
         // light fence orders this store before the load of `queued`, against a
         // parker's heavy fence (see the module documentation).
         self.locked.store(0, Ordering::Release);
-        asymmetric::light();
+        fence::light();
         if self.queued.load(Ordering::Relaxed) != 0 {
             self.wake_one();
         }
@@ -125,7 +127,13 @@ impl RawLock {
                     // Linked and counted: the heavy fence, then look again. An unlock
                     // that did not see us counted has stored a `0` we see now; wake
                     // one parked thread in its place (the first in line, maybe us).
-                    let fenced = asymmetric::heavy();
+                    // ORDERING: `false` means the kernel refused the barrier, so an
+                    // unlock under way may have run only its compiler fence and missed
+                    // our count while we miss its `0`: then do not sleep on the chance;
+                    // wake the first in line (maybe us), which looks at `locked` again.
+                    // While barriers are refused, parkers poll the lock this way (its
+                    // critical sections are short) and none sleeps on a free lock.
+                    let fenced = fence::heavy();
                     if !fenced || self.locked.load(Ordering::Relaxed) == 0 {
                         self.wake_one();
                     }

@@ -13,14 +13,16 @@
 //! - `timers` (feature `async`): the one lazily started thread that wakes tasks
 //!   waiting on timer receivers at their deadlines.
 
+mod fence;
 pub(crate) mod lock;
+pub(crate) mod spin;
 pub(crate) mod table;
 #[cfg(feature = "async")]
 pub(crate) mod timers;
 #[cfg(feature = "async")]
 pub(crate) mod waker;
 
-use crate::facade::{adaptive, thread, AtomicUsize, Ordering, UnsafeCell};
+use crate::facade::{thread, AtomicUsize, Ordering, UnsafeCell};
 use std::fmt;
 use std::time::Instant;
 
@@ -306,7 +308,7 @@ impl Context {
     /// owner wins the abort. Returns the final state: `SELECTED + case` or `ABORTED`.
     ///
     /// Spins first, for as long as this thread's recent waits say is worth it (see
-    /// [`adaptive`]: a peer on another core often answers within microseconds, far
+    /// [`spin`]: a peer on another core often answers within microseconds, far
     /// sooner than a parked thread can run again), then stores the thread handle, sets `SLEEPING` and parks. Spurious and stale
     /// unparks only cause another loop.
     pub(crate) fn wait(&self, deadline: Option<std::time::Instant>) -> usize {
@@ -316,7 +318,7 @@ impl Context {
             #[cfg(feature = "async")]
             Wake::Task(_) => unreachable!("bug: Context::wait on a task's context"),
         };
-        let mut spin = adaptive::Spin::new();
+        let mut spin = spin::Spin::new();
         loop {
             let raw = self.state.load(Ordering::Acquire);
             let s = raw & !SLEEPING;

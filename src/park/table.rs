@@ -16,7 +16,8 @@
 //!   bucket lock, and the thread does not return before it is unlinked.
 //! - An unparker takes the node's thread handle out and publishes `token` under the
 //!   bucket lock; it wakes the thread only after unlocking, with that handle, never
-//!   touching the node again (it may already be gone).
+//!   touching the node again (it may already be gone). It wakes every handle it took,
+//!   even if a task's waker panics; the first panic resumes afterwards.
 //!
 //! An async task waits the same way with a [`TaskNode`] (feature `async`): a node in
 //! its pinned future whose wake handle is the task's `Waker` instead of a thread.
@@ -27,6 +28,7 @@
 //! node behind. The unparker wakes the task after unlocking, as it would a thread.
 
 use crate::facade::{thread, AtomicUsize, Mutex, Ordering, UnsafeCell};
+use std::panic::{self, AssertUnwindSafe};
 use std::ptr;
 use std::time::Instant;
 
@@ -45,6 +47,22 @@ impl Wake {
             #[cfg(feature = "async")]
             Wake::Task(w) => w.wake(),
         }
+    }
+}
+
+/// Wakes every one of `wakes`, in order, even if a task's waker panics in `wake()`;
+/// the first such panic resumes once all are woken (later ones are dropped). Called
+/// after the bucket lock is released, when every token is published: a panic here
+/// leaves no node linked and no waiter without its wake-up.
+fn wake_each(wakes: impl IntoIterator<Item = Wake>) {
+    let mut first_panic = None;
+    for w in wakes {
+        if let Err(payload) = panic::catch_unwind(AssertUnwindSafe(|| w.wake())) {
+            first_panic.get_or_insert(payload);
+        }
+    }
+    if let Some(payload) = first_panic {
+        panic::resume_unwind(payload);
     }
 }
 
@@ -85,7 +103,6 @@ pub(crate) enum FilterOp {
     /// Wake this one and go on.
     Unpark,
     /// Leave this one parked and go on.
-    #[allow(dead_code)] // for the sync primitives
     Skip,
     /// Leave this one parked and stop.
     Stop,
@@ -369,7 +386,6 @@ pub(crate) fn unpark_one(key: usize, callback: impl FnOnce(UnparkResult) -> usiz
 }
 
 /// Wakes every thread parked on `key`, giving each `token`. Returns how many.
-#[allow(dead_code)] // for the sync primitives
 pub(crate) fn unpark_all(key: usize, token: usize) -> usize {
     unpark_filter(key, |_| FilterOp::Unpark, |_| token).unparked
 }
@@ -471,12 +487,7 @@ pub(crate) fn unpark_filter_with<S>(
         }
     }
     drop(q);
-    if let Some(t) = first {
-        t.wake();
-    }
-    for t in rest {
-        t.wake();
-    }
+    wake_each(first.into_iter().chain(rest));
     UnparkResult {
         unparked: count,
         have_more,
@@ -599,6 +610,43 @@ impl TaskNode {
         drop(q);
         drop(w);
         None
+    }
+}
+
+#[cfg(all(test, feature = "async", not(gosync_loom)))]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+    use std::task::Waker;
+
+    /// Counts its wakes, or panics with its number.
+    struct W(AtomicUsize, Option<usize>);
+    impl std::task::Wake for W {
+        fn wake(self: Arc<Self>) {
+            if let Some(n) = self.1 {
+                panic!("waker {n} panics");
+            }
+            self.0.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    #[test]
+    fn every_one_is_woken_and_the_first_panic_resumes_after() {
+        let w: Vec<_> = [None, Some(1), None, Some(3), None]
+            .into_iter()
+            .map(|p| Arc::new(W(AtomicUsize::new(0), p)))
+            .collect();
+        // (The panic hook reports both panics into this test's captured output.)
+        let r = panic::catch_unwind(AssertUnwindSafe(|| {
+            wake_each(w.iter().map(|w| Wake::Task(Waker::from(w.clone()))));
+        }));
+        let payload = r.expect_err("a waker's panic comes out");
+        assert_eq!(payload.downcast_ref::<String>().unwrap(), "waker 1 panics");
+        for (i, w) in w.iter().enumerate() {
+            if w.1.is_none() {
+                assert_eq!(w.0.load(Ordering::Relaxed), 1, "waker {i} woken once");
+            }
+        }
     }
 }
 

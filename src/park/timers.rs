@@ -7,7 +7,8 @@
 //! that finds none running, and it exits once nothing has been registered for
 //! [`IDLE_GRACE`] (a select loop that registers a timer every few hundred
 //! milliseconds keeps one thread; a process that stops using async timers keeps
-//! none, and Miri's end-of-program check finds no thread left behind).
+//! none, and Miri's end-of-program check finds no thread left behind). A waker that
+//! panics in `wake()` does not end it: the other due wakers are woken all the same.
 //!
 //! Registrations are keyed by `(deadline, sequence number)` in an ordered map, so a
 //! future that is dropped (or re-polled with a new waker) removes or replaces its
@@ -318,11 +319,28 @@ fn run(id: u64) {
             step
         };
         for w in due.drain(..) {
-            w.wake();
+            wake_surviving(w);
         }
         match step {
             Step::Park(t) => thread::park_until(t),
             Step::Exit => return,
+        }
+    }
+}
+
+/// Wakes `w` on the timer thread, which must outlive any waker: it serves every task
+/// of the process, and a panic that unwound it would drop the other due wakers
+/// unwoken and leave `worker` naming a dead thread (no async timer would ever fire
+/// again). A panic in `wake()` has already been reported by the panic hook, as every
+/// panic is; it goes no further than a note that the thread carries on.
+#[cfg(not(gosync_loom))]
+fn wake_surviving(w: Waker) {
+    use std::panic::{catch_unwind, AssertUnwindSafe};
+    if let Err(payload) = catch_unwind(AssertUnwindSafe(|| w.wake())) {
+        eprintln!("gosync: a task's waker panicked in wake() on the timer thread; it goes on");
+        // A payload whose own drop panics is leaked rather than let unwind us.
+        if let Err(again) = catch_unwind(AssertUnwindSafe(move || drop(payload))) {
+            std::mem::forget(again);
         }
     }
 }
@@ -404,7 +422,9 @@ mod tests {
     #[test]
     fn cancelled_and_replaced_registrations_do_not_fire() {
         let (tx, rx) = mpsc::sync_channel(8);
-        let soon = Instant::now() + Duration::from_millis(5);
+        // Far enough that the registrations below are all made before it: Miri's
+        // clock moves with the work it interprets (and jumps while all threads sleep).
+        let soon = Instant::now() + Duration::from_millis(if cfg!(miri) { 500 } else { 50 });
         let mut e = TimerEntry::new();
         e.wake_at(soon, &Waker::from(Arc::new(Tell(tx.clone(), 1))));
         // Same deadline, another waker: replaces the first.

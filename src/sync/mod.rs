@@ -104,7 +104,7 @@ pub use waitgroup::WaitGroupFuture;
 /// interleavings and would let the models skip the park / wake-up / hand-off paths
 /// they are there to check.
 #[inline]
-fn spin(budget: &mut crate::facade::SpinWait) -> bool {
+fn spin(budget: &mut crate::park::spin::SpinWait) -> bool {
     !cfg!(gosync_loom) && budget.spin()
 }
 

@@ -29,7 +29,8 @@
 //! than the threshold.
 
 use super::STARVATION_THRESHOLD;
-use crate::facade::{const_fn, AtomicU8, Ordering, SpinWait, UnsafeCell};
+use crate::facade::{const_fn, AtomicU8, Ordering, UnsafeCell};
+use crate::park::spin::SpinWait;
 use crate::park::table::{self, ParkResult, Queueing};
 use std::fmt;
 use std::marker::PhantomData;

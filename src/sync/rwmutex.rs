@@ -31,7 +31,8 @@
 //! writer's unlock will serve whoever is parked.
 
 use super::STARVATION_THRESHOLD;
-use crate::facade::{const_fn, AtomicUsize, Ordering, SpinWait, UnsafeCell};
+use crate::facade::{const_fn, AtomicUsize, Ordering, UnsafeCell};
+use crate::park::spin::SpinWait;
 use crate::park::table::{self, FilterOp, ParkResult, Queueing};
 use std::fmt;
 use std::marker::PhantomData;

@@ -1,0 +1,606 @@
+//! How long a waiting thread spins (and yields) before it parks.
+//!
+//! - [`Spin`]: the adaptive budget of a blocked channel operation or select
+//!   ([`Context::wait`](super::Context::wait)), learnt per thread from how its own
+//!   recent waits ended.
+//! - [`SpinWait`]: a fixed budget, for the locks (the channel lock, `Mutex`,
+//!   `RwMutex`).
+//!
+//! # The adaptive budget
+//!
+//! Parking costs a futex wait on one side and a futex wake on the other, and a
+//! sleeping thread takes tens of microseconds to run again; a peer that is running
+//! on another core usually answers sooner than that. So a thread whose recent waits
+//! ended soon after it parked (it would have caught the peer by spinning a little
+//! longer) doubles its spin budget, up to 2^12 pauses (about 40–130 µs, by the CPU),
+//! and a thread whose waits outlast the budget by far (the peer was not running: the
+//! cores are busy, or the peer had nothing to say) shrinks it fourfold, down to 2^6.
+//! After the pauses it yields a few times, more the shorter its recent waits were, and
+//! not at all once they have been long (when busy processes hold every core, a yield
+//! hands the core away for a whole time slice). At most half the CPUs spin beyond the
+//! minimum at once. A thread that sees the cores contended — a yield that kept it off
+//! its core for a time slice, or pauses that took far longer than pauses take (it was
+//! preempted) — starts a calm period for the whole process: every thread spins only the
+//! minimum and never yields for 10 ms, twice that if the sign comes again before a wait
+//! has shown the cores free, and so on up to 1.28 s. A process confined to one CPU
+//! (`taskset`, cgroups) never pauses (the peer cannot run meanwhile); it only yields.
+//! The budget is a per-thread hint, not shared state: loom need not see it, and under
+//! loom nothing spins at all.
+
+use crate::facade::thread;
+
+#[cfg(not(gosync_loom))]
+mod adaptive {
+    use crate::facade::{AtomicU32, AtomicU64, AtomicUsize, Ordering};
+    // A thread-local `Cell`: no other thread ever reads it, so loom need not see it.
+    #[allow(clippy::disallowed_types)]
+    use std::cell::Cell;
+    use std::time::{Duration, Instant};
+
+    /// The budget is `1 << shift` pauses, `shift` in `MIN_SHIFT..=MAX_SHIFT`.
+    const MIN_SHIFT: u32 = 6;
+    const MAX_SHIFT: u32 = 12;
+    /// Yields after the pauses, per step of `shift` above the minimum (so none once
+    /// waits have been long, e.g. when busy processes hold every core: a yield then
+    /// hands the core away for a whole time slice).
+    const YIELDS_PER_SHIFT: u32 = 8;
+    /// A wait that ended this soon after parking might have been caught by spinning
+    /// longer: grow the budget. The wake-up latency of a parked thread is part of
+    /// what is measured, and on virtual machines it alone can reach a few hundred
+    /// microseconds; a wait this long or longer was not worth spinning: shrink it
+    /// twice as fast.
+    const SHORT: Duration = Duration::from_millis(1);
+
+    std::thread_local! {
+        #[allow(clippy::disallowed_types)]
+        static SHIFT: Cell<u32> = const { Cell::new(MIN_SHIFT) };
+    }
+
+    /// The number of CPUs this process may run on (0: not known yet).
+    static CPUS: AtomicUsize = AtomicUsize::new(0);
+    /// Threads spinning beyond the minimum budget right now. At most half the CPUs
+    /// (at least one) may: with more threads than cores, the others park sooner
+    /// rather than burn the time slices their peers need (Go bounds its spinning
+    /// threads the same way).
+    static SPINNERS: AtomicUsize = AtomicUsize::new(0);
+
+    fn cpus() -> usize {
+        match CPUS.load(Ordering::Relaxed) {
+            0 => {
+                let n = std::thread::available_parallelism().map_or(1, |n| n.get());
+                CPUS.store(n, Ordering::Relaxed);
+                n
+            }
+            n => n,
+        }
+    }
+
+    /// The first calm period: after a sign that the cores are contended, every
+    /// thread of the process spins only the minimum and never yields for this long.
+    /// Each sign seen again, before a wait has shown the cores free, doubles the next
+    /// period, up to `CALM_BASE << CALM_MAX_LEVEL`: under a lasting load the probes
+    /// (a yield that hands the core to a busy process for a time slice) become rare,
+    /// and the process waits like a plain parking lock.
+    const CALM_BASE: Duration = Duration::from_millis(10);
+    const CALM_MAX_LEVEL: u32 = 7;
+    /// A yield (or a pause phase, beyond what its pauses take) that kept the thread
+    /// off its core this long means another runnable thread held the core for a
+    /// whole time slice: the cores are contended by busy threads. (Peers that block
+    /// soon, as in an oversubscribed but otherwise idle process, give the core back
+    /// much sooner.)
+    const SLOW_YIELD: Duration = Duration::from_micros(500);
+    /// A yield back this soon found no busy process holding the core.
+    const QUICK_YIELD: Duration = Duration::from_micros(50);
+
+    /// The process's calm period: after a sign that the cores are contended, every
+    /// thread spins only the minimum and never yields until it ends. Process-wide: a
+    /// busy machine is busy for every thread, and the threads that come next (a pool's
+    /// fresh workers) need not each pay a probe to learn it.
+    struct Calm {
+        /// The end of the current calm period, in nanoseconds since [`epoch`] (0: none).
+        until: AtomicU64,
+        /// Doublings of the next calm period.
+        level: AtomicU32,
+    }
+
+    // ORDERING: every access is Relaxed: the calm period is a hint each thread reads
+    // for itself, guarding no other data; a thread that sees it late spins a little
+    // more or less, never wrongly.
+    impl Calm {
+        const fn new() -> Self {
+            Calm {
+                until: AtomicU64::new(0),
+                level: AtomicU32::new(0),
+            }
+        }
+
+        /// Whether a calm period is under way at `now()` (nanoseconds since [`epoch`]);
+        /// the clock is read only while one was started. Clears one that has ended.
+        fn active(&self, now: impl FnOnce() -> u64) -> bool {
+            let until = self.until.load(Ordering::Relaxed);
+            if until == 0 {
+                return false;
+            }
+            if now() < until {
+                return true;
+            }
+            // Over; unless another thread just started a new one.
+            let _ = self
+                .until
+                .compare_exchange(until, 0, Ordering::Relaxed, Ordering::Relaxed);
+            false
+        }
+
+        /// A sign of contention at `now`: starts a calm period (or extends the current
+        /// one, never shortens it), and doubles the next one.
+        fn start(&self, now: u64) {
+            let level = self.level.load(Ordering::Relaxed);
+            let until = now + calm_length(level).as_nanos() as u64;
+            self.until.fetch_max(until, Ordering::Relaxed);
+            self.level
+                .store((level + 1).min(CALM_MAX_LEVEL), Ordering::Relaxed);
+        }
+
+        /// A wait saw the cores free: the next sign of contention starts over with the
+        /// shortest calm period.
+        fn cores_free(&self) {
+            if self.level.load(Ordering::Relaxed) != 0 {
+                self.level.store(0, Ordering::Relaxed);
+            }
+        }
+    }
+
+    static CALM: Calm = Calm::new();
+
+    fn epoch() -> Instant {
+        static EPOCH: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();
+        *EPOCH.get_or_init(Instant::now)
+    }
+
+    fn now_ns() -> u64 {
+        // Past `epoch`, at least 1 (0 means "no calm period").
+        (epoch().elapsed().as_nanos() as u64).max(1)
+    }
+
+    /// Whether the process is in a calm period now.
+    fn in_calm() -> bool {
+        CALM.active(now_ns)
+    }
+
+    /// The length of a calm period started at `level`.
+    fn calm_length(level: u32) -> Duration {
+        CALM_BASE * (1 << level.min(CALM_MAX_LEVEL))
+    }
+
+    /// Picoseconds per pause instruction, measured once (0: not yet).
+    static PAUSE_PS: AtomicUsize = AtomicUsize::new(0);
+
+    fn pause_ps() -> usize {
+        match PAUSE_PS.load(Ordering::Relaxed) {
+            0 => {
+                let t = Instant::now();
+                for _ in 0..1024 {
+                    std::hint::spin_loop();
+                }
+                let ps = (t.elapsed().as_nanos() as usize * 1000 / 1024).max(1);
+                PAUSE_PS.store(ps, Ordering::Relaxed);
+                ps
+            }
+            ps => ps,
+        }
+    }
+
+    /// One wait's spinning: a budget of pauses then yields, whether it holds a
+    /// spinner slot (and since when), whether it saw the cores contended, and when
+    /// the owner parked.
+    #[derive(Debug)]
+    pub(crate) struct Spin {
+        left: u32,
+        yields: u32,
+        slot: Option<(Instant, u32)>,
+        contended: bool,
+        /// Yields that gave the core back soon: the cores are not held by busy
+        /// processes.
+        quick_yields: u32,
+        parked_at: Option<Instant>,
+    }
+
+    impl Spin {
+        /// This thread's current budget (no pauses on a single CPU; the fewest when
+        /// the spinner slots are taken or the thread is in a calm period).
+        #[inline]
+        pub(crate) fn new() -> Self {
+            let cpus = cpus();
+            let mut spin = Spin {
+                left: 0,
+                yields: 0,
+                slot: None,
+                contended: false,
+                quick_yields: 0,
+                parked_at: None,
+            };
+            let shift = if in_calm() {
+                MIN_SHIFT
+            } else {
+                SHIFT.try_with(|s| s.get()).unwrap_or(MIN_SHIFT)
+            };
+            // Yields too, while recent waits were short: with more threads than
+            // cores, the peer may be waiting for this very core.
+            spin.yields = YIELDS_PER_SHIFT * (shift - MIN_SHIFT);
+            if cpus < 2 {
+                // Pausing is useless when the peer cannot run meanwhile.
+                return spin;
+            }
+            spin.left = 1 << MIN_SHIFT;
+            if shift > MIN_SHIFT {
+                let max = (cpus / 2).max(1);
+                let mut n = SPINNERS.load(Ordering::Relaxed);
+                while n < max {
+                    match SPINNERS.compare_exchange_weak(
+                        n,
+                        n + 1,
+                        Ordering::Relaxed,
+                        Ordering::Relaxed,
+                    ) {
+                        Ok(_) => {
+                            spin.left = 1 << shift;
+                            spin.slot = Some((Instant::now(), spin.left));
+                            break;
+                        }
+                        Err(m) => n = m,
+                    }
+                }
+            }
+            spin
+        }
+
+        /// Spends one pause (or, after the pauses, one yield) of the budget; `false`
+        /// once it is spent (then park).
+        #[inline]
+        pub(crate) fn spin(&mut self) -> bool {
+            if self.left == 0 {
+                self.pauses_spent();
+                if self.yields == 0 {
+                    return false;
+                }
+                self.yields -= 1;
+                let t = Instant::now();
+                std::thread::yield_now();
+                let took = t.elapsed();
+                if took > SLOW_YIELD {
+                    self.contended = true;
+                    self.yields = 0;
+                } else if took < QUICK_YIELD {
+                    self.quick_yields += 1;
+                }
+                return true;
+            }
+            self.left -= 1;
+            std::hint::spin_loop();
+            true
+        }
+
+        /// The long pause phase ended without a peer: gives the spinner slot back,
+        /// and notes whether the thread was kept off its core meanwhile (the pauses
+        /// took far longer than pauses take).
+        #[cold]
+        fn pauses_spent(&mut self) {
+            if let Some((t, pauses)) = self.slot.take() {
+                SPINNERS.fetch_sub(1, Ordering::Relaxed);
+                let expected_ns = pauses as usize * pause_ps() / 1000;
+                if t.elapsed() > Duration::from_nanos(2 * expected_ns as u64) + SLOW_YIELD {
+                    self.contended = true;
+                    self.yields = 0;
+                }
+            }
+        }
+
+        /// Gives the spinner slot back, if this wait holds one.
+        #[inline]
+        fn release(&mut self) {
+            if self.slot.take().is_some() {
+                SPINNERS.fetch_sub(1, Ordering::Relaxed);
+            }
+        }
+
+        /// The owner is about to park (the first time is remembered).
+        #[inline]
+        pub(crate) fn parking(&mut self) {
+            self.pauses_spent();
+            if self.parked_at.is_none() {
+                self.parked_at = Some(Instant::now());
+            }
+        }
+    }
+
+    impl Drop for Spin {
+        /// Learns from the wait: only waits that parked say anything about the budget.
+        fn drop(&mut self) {
+            self.release();
+            if self.contended {
+                // Another thread wanted this core: spin little and yield not at all
+                // for a while, in every thread.
+                let _ = SHIFT.try_with(|s| s.set(MIN_SHIFT));
+                CALM.start(now_ns());
+                return;
+            }
+            if self.quick_yields > 0 {
+                // The cores were free for this wait's yields.
+                CALM.cores_free();
+            }
+            if let Some(t) = self.parked_at {
+                let waited = t.elapsed();
+                let _ = SHIFT.try_with(|s| s.set(learn(s.get(), waited)));
+            }
+        }
+    }
+
+    /// The next budget exponent after a wait that parked and lasted `waited` in all.
+    fn learn(shift: u32, waited: Duration) -> u32 {
+        if waited < SHORT {
+            (shift + 1).min(MAX_SHIFT)
+        } else {
+            shift.saturating_sub(2).max(MIN_SHIFT)
+        }
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn short_waits_grow_the_budget_up_to_the_cap_long_ones_shrink_it() {
+            let mut s = MIN_SHIFT;
+            for _ in 0..20 {
+                s = learn(s, Duration::from_micros(50));
+            }
+            assert_eq!(s, MAX_SHIFT);
+            s = learn(s, Duration::from_millis(5));
+            assert_eq!(s, MAX_SHIFT - 2);
+            for _ in 0..20 {
+                s = learn(s, Duration::from_secs(1));
+            }
+            assert_eq!(s, MIN_SHIFT);
+        }
+
+        #[test]
+        fn a_long_parked_wait_lowers_this_threads_budget() {
+            std::thread::spawn(|| {
+                SHIFT.with(|s| s.set(MAX_SHIFT));
+                let mut spin = Spin::new();
+                // Pretend it parked 10 ms ago and was woken now.
+                spin.parked_at = Instant::now().checked_sub(Duration::from_millis(10));
+                let parked = spin.parked_at.is_some();
+                drop(spin);
+                if parked {
+                    assert_eq!(SHIFT.with(|s| s.get()), MAX_SHIFT - 2);
+                }
+                // A wait that never parked teaches nothing.
+                drop(Spin::new());
+                if parked {
+                    assert_eq!(SHIFT.with(|s| s.get()), MAX_SHIFT - 2);
+                }
+            })
+            .join()
+            .unwrap();
+        }
+
+        #[test]
+        fn contended_cores_start_a_calm_period_for_every_thread() {
+            std::thread::spawn(|| {
+                SHIFT.with(|s| s.set(MAX_SHIFT));
+                let mut spin = Spin::new();
+                spin.contended = true;
+                drop(spin);
+                assert_eq!(SHIFT.with(|s| s.get()), MIN_SHIFT);
+                // (Other tests of this binary may start or end calm periods too, but
+                // none ends one early: it lasts at least `CALM_BASE` from here.)
+                assert!(in_calm());
+            })
+            .join()
+            .unwrap();
+            // During the calm period even a thread that learnt a large budget, and a
+            // thread that never waited before, spin the minimum and never yield.
+            for learnt in [MAX_SHIFT, MIN_SHIFT] {
+                std::thread::spawn(move || {
+                    SHIFT.with(|s| s.set(learnt));
+                    if in_calm() {
+                        let spin = Spin::new();
+                        assert_eq!(spin.yields, 0);
+                        assert!(spin.slot.is_none());
+                        assert!(spin.left <= 1 << MIN_SHIFT);
+                    }
+                })
+                .join()
+                .unwrap();
+            }
+        }
+
+        #[test]
+        fn calm_periods_double_up_to_a_cap() {
+            assert_eq!(calm_length(0), CALM_BASE);
+            assert_eq!(calm_length(1), CALM_BASE * 2);
+            assert_eq!(
+                calm_length(CALM_MAX_LEVEL),
+                CALM_BASE * (1 << CALM_MAX_LEVEL)
+            );
+            assert_eq!(calm_length(CALM_MAX_LEVEL + 5), calm_length(CALM_MAX_LEVEL));
+            assert!(calm_length(CALM_MAX_LEVEL) <= Duration::from_secs(2));
+        }
+
+        /// Milliseconds as the calm period's nanosecond clock.
+        fn ms(n: u64) -> u64 {
+            n * 1_000_000
+        }
+
+        #[test]
+        fn a_calm_period_lasts_its_length_then_ends_and_is_cleared() {
+            let calm = Calm::new();
+            assert!(
+                !calm.active(|| unreachable!("no clock read while none was started")),
+                "none at first"
+            );
+            calm.start(ms(100));
+            let end = ms(100) + CALM_BASE.as_nanos() as u64;
+            assert!(calm.active(|| ms(100)));
+            assert!(calm.active(|| end - 1));
+            assert!(!calm.active(|| end), "over at its end");
+            assert_eq!(calm.until.load(Ordering::Relaxed), 0, "and cleared");
+            assert!(!calm.active(|| unreachable!("cleared: no clock read")));
+        }
+
+        #[test]
+        fn each_sign_doubles_the_next_calm_period_until_the_cores_are_seen_free() {
+            let calm = Calm::new();
+            let mut now = ms(1);
+            let mut lengths = Vec::new();
+            for _ in 0..CALM_MAX_LEVEL + 3 {
+                calm.start(now);
+                let until = calm.until.load(Ordering::Relaxed);
+                lengths.push(until - now);
+                now = until; // the next sign comes as this period ends
+                assert!(!calm.active(|| now));
+            }
+            for (level, len) in lengths.iter().enumerate() {
+                assert_eq!(*len, calm_length(level as u32).as_nanos() as u64);
+            }
+            assert_eq!(lengths[1], 2 * lengths[0]);
+            assert_eq!(
+                lengths.last(),
+                lengths.get(CALM_MAX_LEVEL as usize),
+                "capped"
+            );
+            // A wait whose yields came back soon: the next period is the shortest again.
+            calm.cores_free();
+            calm.start(now);
+            assert_eq!(
+                calm.until.load(Ordering::Relaxed) - now,
+                CALM_BASE.as_nanos() as u64
+            );
+        }
+
+        #[test]
+        fn a_sign_during_a_calm_period_extends_it_never_shortens_it() {
+            let calm = Calm::new();
+            calm.start(ms(10)); // level 0: ends at 10 ms + CALM_BASE
+            calm.start(ms(10)); // level 1: ends at 10 ms + 2 CALM_BASE
+            let long = calm.until.load(Ordering::Relaxed);
+            assert_eq!(long, ms(10) + 2 * CALM_BASE.as_nanos() as u64);
+            calm.cores_free();
+            calm.start(ms(11)); // level 0 again: would end sooner
+            assert_eq!(calm.until.load(Ordering::Relaxed), long, "not shortened");
+            assert!(calm.active(|| long - 1));
+        }
+
+        #[test]
+        fn the_budget_is_bounded_and_spent() {
+            std::thread::spawn(|| {
+                SHIFT.with(|s| s.set(MAX_SHIFT));
+                let mut spin = Spin::new();
+                let mut steps = 0u32;
+                while spin.spin() {
+                    steps += 1;
+                    assert!(steps <= (1 << MAX_SHIFT) + YIELDS_PER_SHIFT * MAX_SHIFT);
+                }
+                // Spent: it says park, and keeps saying so; the slot was given back.
+                assert!(!spin.spin());
+                assert!(spin.slot.is_none());
+            })
+            .join()
+            .unwrap();
+        }
+    }
+}
+
+pub(crate) use adaptive::Spin;
+
+/// Under loom nothing spins: a wait yields to the model once, then parks.
+#[cfg(gosync_loom)]
+mod adaptive {
+    /// One wait's (absent) spinning.
+    #[derive(Debug)]
+    pub(crate) struct Spin;
+
+    impl Spin {
+        pub(crate) fn new() -> Self {
+            Spin
+        }
+        pub(crate) fn spin(&mut self) -> bool {
+            crate::facade::thread::yield_now();
+            false
+        }
+        pub(crate) fn parking(&mut self) {}
+    }
+}
+
+/// A bounded spin-then-yield budget for waits that end in parking.
+///
+/// `spin()` first spins in rounds of doubling length (`spins` rounds: 1, 2, 4, …
+/// pause instructions), then yields the CPU (`yields` times), then reports the budget
+/// spent so the caller parks. Spinning wins when the peer is running on another core;
+/// yielding wins when the cores are busy (the peer may be waiting for our core); and
+/// parking bounds the CPU a long wait burns.
+#[derive(Debug)]
+#[cfg_attr(gosync_loom, allow(dead_code))] // under loom it never spins
+pub(crate) struct SpinWait {
+    step: u32,
+    spins: u32,
+    yields: u32,
+}
+
+impl SpinWait {
+    #[inline]
+    pub(crate) fn new(spins: u32, yields: u32) -> Self {
+        SpinWait {
+            step: 0,
+            spins,
+            yields,
+        }
+    }
+
+    /// Spends one step of the budget; `false` once it is spent (then park).
+    #[inline]
+    pub(crate) fn spin(&mut self) -> bool {
+        #[cfg(gosync_loom)]
+        {
+            // Under loom spinning only multiplies the states to explore.
+            thread::yield_now();
+            false
+        }
+        #[cfg(not(gosync_loom))]
+        {
+            if self.step < self.spins {
+                for _ in 0..1u32 << self.step {
+                    std::hint::spin_loop();
+                }
+            } else if self.step < self.spins + self.yields {
+                thread::yield_now();
+            } else {
+                return false;
+            }
+            self.step += 1;
+            true
+        }
+    }
+
+    /// Starts the budget over.
+    #[inline]
+    pub(crate) fn reset(&mut self) {
+        self.step = 0;
+    }
+}
+
+#[cfg(all(test, not(gosync_loom)))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spin_wait_pauses_then_yields_then_says_park_until_reset() {
+        let mut w = SpinWait::new(3, 2);
+        let steps = std::iter::from_fn(|| w.spin().then_some(())).count();
+        assert_eq!(steps, 3 + 2);
+        assert!(!w.spin(), "spent: it keeps saying park");
+        w.reset();
+        assert!(w.spin(), "a reset budget spins again");
+    }
+}
