@@ -22,7 +22,9 @@
 //! its core for a time slice, or pauses that took far longer than pauses take (it was
 //! preempted) — starts a calm period for the whole process: every thread spins only the
 //! minimum and never yields for 10 ms, twice that if the sign comes again before a wait
-//! has shown the cores free, and so on up to 1.28 s. A process confined to one CPU
+//! has shown the cores free, and so on up to 1.28 s (signs seen while a period is under
+//! way count once, and a slow yield during which this process's own waits kept ending
+//! is its own threads taking turns, not a sign). A process confined to one CPU
 //! (`taskset`, cgroups) never pauses (the peer cannot run meanwhile); it only yields.
 //! The budget is a per-thread hint, not shared state: loom need not see it, and under
 //! loom nothing spins at all.
@@ -63,6 +65,27 @@ mod adaptive {
     /// rather than burn the time slices their peers need (Go bounds its spinning
     /// threads the same way).
     static SPINNERS: AtomicUsize = AtomicUsize::new(0);
+    /// Waits of this process that have ended after their pauses (those that yielded
+    /// or parked: a wait caught while pausing does not touch this shared counter,
+    /// which keeps it off the fastest hand-offs). A yield or a pause phase kept off
+    /// its core for long while this process's own waits went on ending meanwhile was
+    /// this process's own threads taking turns on the cores (say 64 senders on one
+    /// `bounded(64)`, whose receiver runs for whole time slices), not busy processes
+    /// holding them: no reason for a calm period. Without this check those senders
+    /// read their own turn-taking as load, stop yielding and all park: each message
+    /// then costs a futex wake and a sleep (about one voluntary context switch per
+    /// message).
+    static ENDED: AtomicUsize = AtomicUsize::new(0);
+    /// Own progress that explains a slow yield: at least one own wait ended per this
+    /// much of the time the yield (or pause phase) took.
+    const OWN_TURN: Duration = Duration::from_micros(50);
+
+    /// Whether the waits of this process that ended since `ended_before` explain
+    /// `took` off the core (see [`ENDED`]).
+    fn own_turns(ended_before: usize, took: Duration) -> bool {
+        let ended = ENDED.load(Ordering::Relaxed).wrapping_sub(ended_before) as u128;
+        ended * OWN_TURN.as_nanos() >= took.as_nanos()
+    }
 
     fn cpus() -> usize {
         match CPUS.load(Ordering::Relaxed) {
@@ -131,9 +154,16 @@ mod adaptive {
             false
         }
 
-        /// A sign of contention at `now`: starts a calm period (or extends the current
-        /// one, never shortens it), and doubles the next one.
+        /// A sign of contention at `now`: starts a calm period and doubles the next
+        /// one. A sign seen while a calm period is under way changes nothing: many
+        /// threads that were yielding at the same moment all see the same sign, and
+        /// counted each they would double the period up to its longest (over a
+        /// second) at once, so that the whole process parked on every wait for that
+        /// long after one burst of load (or of its own start-up).
         fn start(&self, now: u64) {
+            if self.active(|| now) {
+                return;
+            }
             let level = self.level.load(Ordering::Relaxed);
             let until = now + calm_length(level).as_nanos() as u64;
             self.until.fetch_max(until, Ordering::Relaxed);
@@ -203,6 +233,8 @@ mod adaptive {
         /// processes.
         quick_yields: u32,
         parked_at: Option<Instant>,
+        /// [`ENDED`] when the pause phase's spinner slot was taken.
+        slot_ended: usize,
     }
 
     impl Spin {
@@ -218,6 +250,7 @@ mod adaptive {
                 contended: false,
                 quick_yields: 0,
                 parked_at: None,
+                slot_ended: 0,
             };
             let shift = if in_calm() {
                 MIN_SHIFT
@@ -245,6 +278,7 @@ mod adaptive {
                         Ok(_) => {
                             spin.left = 1 << shift;
                             spin.slot = Some((Instant::now(), spin.left));
+                            spin.slot_ended = ENDED.load(Ordering::Relaxed);
                             break;
                         }
                         Err(m) => n = m,
@@ -265,11 +299,14 @@ mod adaptive {
                 }
                 self.yields -= 1;
                 let t = Instant::now();
+                let ended = ENDED.load(Ordering::Relaxed);
                 std::thread::yield_now();
                 let took = t.elapsed();
                 if took > SLOW_YIELD {
-                    self.contended = true;
-                    self.yields = 0;
+                    if !own_turns(ended, took) {
+                        self.contended = true;
+                        self.yields = 0;
+                    }
                 } else if took < QUICK_YIELD {
                     self.quick_yields += 1;
                 }
@@ -288,7 +325,10 @@ mod adaptive {
             if let Some((t, pauses)) = self.slot.take() {
                 SPINNERS.fetch_sub(1, Ordering::Relaxed);
                 let expected_ns = pauses as usize * pause_ps() / 1000;
-                if t.elapsed() > Duration::from_nanos(2 * expected_ns as u64) + SLOW_YIELD {
+                let took = t.elapsed();
+                if took > Duration::from_nanos(2 * expected_ns as u64) + SLOW_YIELD
+                    && !own_turns(self.slot_ended, took)
+                {
                     self.contended = true;
                     self.yields = 0;
                 }
@@ -317,6 +357,9 @@ mod adaptive {
         /// Learns from the wait: only waits that parked say anything about the budget.
         fn drop(&mut self) {
             self.release();
+            if self.left == 0 || self.parked_at.is_some() {
+                ENDED.fetch_add(1, Ordering::Relaxed);
+            }
             if self.contended {
                 // Another thread wanted this core: spin little and yield not at all
                 // for a while, in every thread.
@@ -480,16 +523,48 @@ mod adaptive {
         }
 
         #[test]
-        fn a_sign_during_a_calm_period_extends_it_never_shortens_it() {
+        fn a_sign_during_a_calm_period_changes_nothing() {
             let calm = Calm::new();
             calm.start(ms(10)); // level 0: ends at 10 ms + CALM_BASE
-            calm.start(ms(10)); // level 1: ends at 10 ms + 2 CALM_BASE
-            let long = calm.until.load(Ordering::Relaxed);
-            assert_eq!(long, ms(10) + 2 * CALM_BASE.as_nanos() as u64);
-            calm.cores_free();
-            calm.start(ms(11)); // level 0 again: would end sooner
-            assert_eq!(calm.until.load(Ordering::Relaxed), long, "not shortened");
-            assert!(calm.active(|| long - 1));
+            let end = calm.until.load(Ordering::Relaxed);
+            assert_eq!(end, ms(10) + CALM_BASE.as_nanos() as u64);
+            // Many threads report the same burst: neither longer nor doubled.
+            for t in 10..20 {
+                calm.start(ms(t));
+            }
+            assert_eq!(calm.until.load(Ordering::Relaxed), end, "not extended");
+            assert_eq!(calm.level.load(Ordering::Relaxed), 1, "doubled once");
+            // After it ends, the next sign starts the doubled period.
+            calm.start(end);
+            assert_eq!(
+                calm.until.load(Ordering::Relaxed),
+                end + 2 * CALM_BASE.as_nanos() as u64
+            );
+        }
+
+        #[test]
+        fn a_slow_yield_is_own_turn_taking_only_if_own_waits_ended_meanwhile() {
+            // 100 waits ended during 1 ms: 10 µs each, this process's own threads.
+            assert!(own_turns(
+                ENDED.load(Ordering::Relaxed).wrapping_sub(100),
+                Duration::from_millis(1)
+            ));
+            // None (or too few) during 5 ms: the core was held by someone else. (Other
+            // tests may end waits meanwhile, but not 100 of them.)
+            assert!(!own_turns(
+                ENDED.load(Ordering::Relaxed),
+                Duration::from_millis(5)
+            ));
+            // Every wait that ended after its pauses counts.
+            let before = ENDED.load(Ordering::Relaxed);
+            std::thread::spawn(|| {
+                let mut spin = Spin::new();
+                spin.left = 0;
+                drop(spin);
+            })
+            .join()
+            .unwrap();
+            assert!(ENDED.load(Ordering::Relaxed).wrapping_sub(before) >= 1);
         }
 
         #[test]
