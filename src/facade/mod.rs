@@ -467,8 +467,15 @@ pub(crate) mod adaptive {
         CALM_BASE * (1 << level.min(CALM_MAX_LEVEL))
     }
 
-    /// Starts (or extends) a calm period, and doubles the next one.
+    /// Starts a calm period, and doubles the next one; a sign seen while a calm
+    /// period is under way changes nothing. Many threads that were yielding at the
+    /// same moment all see the same sign: counted each, they would double the period
+    /// up to its longest (over a second) at once, and the whole process would park
+    /// on every wait for that long after one burst of load (or of its own start-up).
     fn start_calm() {
+        if in_calm() {
+            return;
+        }
         let level = CALM_LEVEL.load(Ordering::Relaxed);
         let until = now_ns() + calm_length(level).as_nanos() as u64;
         CALM_UNTIL.fetch_max(until, Ordering::Relaxed);
@@ -687,6 +694,20 @@ pub(crate) mod adaptive {
             })
             .join()
             .unwrap();
+        }
+
+        #[test]
+        fn signs_seen_during_a_calm_period_do_not_lengthen_the_next_one() {
+            start_calm();
+            assert!(in_calm());
+            let level = CALM_LEVEL.load(Ordering::Relaxed);
+            // Many threads that were yielding at once report the same sign: only the
+            // first one counts. (Other tests may reset the level, never raise it while
+            // this calm period lasts: it lasts at least `CALM_BASE` from the call.)
+            for _ in 0..10 {
+                start_calm();
+            }
+            assert!(CALM_LEVEL.load(Ordering::Relaxed) <= level);
         }
 
         #[test]
