@@ -402,6 +402,25 @@ pub(crate) mod adaptive {
     /// rather than burn the time slices their peers need (Go bounds its spinning
     /// threads the same way).
     static SPINNERS: AtomicUsize = AtomicUsize::new(0);
+    /// Waits of this process that have ended (each [`Spin`] dropped). A yield or a
+    /// pause phase kept off its core for long while this process's own waits went on
+    /// ending meanwhile was this process's own threads taking turns on the cores (say
+    /// 64 senders on one `bounded(64)`, whose receiver runs for whole time slices),
+    /// not busy processes holding them: no reason for a calm period. Without this
+    /// check those senders read their own turn-taking as load, stop yielding and all
+    /// park: each message then costs a futex wake and a sleep (about one voluntary
+    /// context switch per message).
+    static ENDED: AtomicUsize = AtomicUsize::new(0);
+    /// Own progress that explains a slow yield: at least one own wait ended per this
+    /// much of the time the yield (or pause phase) took.
+    const OWN_TURN: Duration = Duration::from_micros(50);
+
+    /// Whether the waits of this process that ended since `ended_before` explain
+    /// `took` off the core (see [`ENDED`]).
+    fn own_turns(ended_before: usize, took: Duration) -> bool {
+        let ended = ENDED.load(Ordering::Relaxed).wrapping_sub(ended_before) as u128;
+        ended * OWN_TURN.as_nanos() >= took.as_nanos()
+    }
 
     fn cpus() -> usize {
         match CPUS.load(Ordering::Relaxed) {
@@ -513,6 +532,8 @@ pub(crate) mod adaptive {
         /// processes.
         quick_yields: u32,
         parked_at: Option<Instant>,
+        /// [`ENDED`] when the pause phase's slot was taken.
+        slot_ended: usize,
     }
 
     impl Spin {
@@ -528,6 +549,7 @@ pub(crate) mod adaptive {
                 contended: false,
                 quick_yields: 0,
                 parked_at: None,
+                slot_ended: 0,
             };
             let shift = if in_calm() {
                 MIN_SHIFT
@@ -555,6 +577,7 @@ pub(crate) mod adaptive {
                         Ok(_) => {
                             spin.left = 1 << shift;
                             spin.slot = Some((Instant::now(), spin.left));
+                            spin.slot_ended = ENDED.load(Ordering::Relaxed);
                             break;
                         }
                         Err(m) => n = m,
@@ -575,11 +598,14 @@ pub(crate) mod adaptive {
                 }
                 self.yields -= 1;
                 let t = Instant::now();
+                let ended = ENDED.load(Ordering::Relaxed);
                 std::thread::yield_now();
                 let took = t.elapsed();
                 if took > SLOW_YIELD {
-                    self.contended = true;
-                    self.yields = 0;
+                    if !own_turns(ended, took) {
+                        self.contended = true;
+                        self.yields = 0;
+                    }
                 } else if took < QUICK_YIELD {
                     self.quick_yields += 1;
                 }
@@ -598,7 +624,10 @@ pub(crate) mod adaptive {
             if let Some((t, pauses)) = self.slot.take() {
                 SPINNERS.fetch_sub(1, Ordering::Relaxed);
                 let expected_ns = pauses as usize * pause_ps() / 1000;
-                if t.elapsed() > Duration::from_nanos(2 * expected_ns as u64) + SLOW_YIELD {
+                let took = t.elapsed();
+                if took > Duration::from_nanos(2 * expected_ns as u64) + SLOW_YIELD
+                    && !own_turns(self.slot_ended, took)
+                {
                     self.contended = true;
                     self.yields = 0;
                 }
@@ -627,6 +656,7 @@ pub(crate) mod adaptive {
         /// Learns from the wait: only waits that parked say anything about the budget.
         fn drop(&mut self) {
             self.release();
+            ENDED.fetch_add(1, Ordering::Relaxed);
             if self.contended {
                 // Another thread wanted this core: spin little and yield not at all
                 // for a while, in every thread.
@@ -694,6 +724,25 @@ pub(crate) mod adaptive {
             })
             .join()
             .unwrap();
+        }
+
+        #[test]
+        fn a_slow_yield_is_own_turn_taking_only_if_own_waits_ended_meanwhile() {
+            // 100 waits ended during 1 ms: 10 µs each, this process's own threads.
+            assert!(own_turns(
+                ENDED.load(Ordering::Relaxed).wrapping_sub(100),
+                Duration::from_millis(1)
+            ));
+            // None (or too few) during 5 ms: the core was held by someone else. (Other
+            // tests may end waits meanwhile, but not 100 of them.)
+            assert!(!own_turns(
+                ENDED.load(Ordering::Relaxed),
+                Duration::from_millis(5)
+            ));
+            // Every ended wait counts.
+            let before = ENDED.load(Ordering::Relaxed);
+            std::thread::spawn(|| drop(Spin::new())).join().unwrap();
+            assert!(ENDED.load(Ordering::Relaxed).wrapping_sub(before) >= 1);
         }
 
         #[test]
