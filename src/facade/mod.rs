@@ -402,14 +402,16 @@ pub(crate) mod adaptive {
     /// rather than burn the time slices their peers need (Go bounds its spinning
     /// threads the same way).
     static SPINNERS: AtomicUsize = AtomicUsize::new(0);
-    /// Waits of this process that have ended (each [`Spin`] dropped). A yield or a
-    /// pause phase kept off its core for long while this process's own waits went on
-    /// ending meanwhile was this process's own threads taking turns on the cores (say
-    /// 64 senders on one `bounded(64)`, whose receiver runs for whole time slices),
-    /// not busy processes holding them: no reason for a calm period. Without this
-    /// check those senders read their own turn-taking as load, stop yielding and all
-    /// park: each message then costs a futex wake and a sleep (about one voluntary
-    /// context switch per message).
+    /// Waits of this process that have ended after their pauses (those that yielded
+    /// or parked: a wait caught while pausing does not touch this shared counter,
+    /// which keeps it off the fastest hand-offs). A yield or a pause phase kept off
+    /// its core for long while this process's own waits went on ending meanwhile was
+    /// this process's own threads taking turns on the cores (say 64 senders on one
+    /// `bounded(64)`, whose receiver runs for whole time slices), not busy processes
+    /// holding them: no reason for a calm period. Without this check those senders
+    /// read their own turn-taking as load, stop yielding and all park: each message
+    /// then costs a futex wake and a sleep (about one voluntary context switch per
+    /// message).
     static ENDED: AtomicUsize = AtomicUsize::new(0);
     /// Own progress that explains a slow yield: at least one own wait ended per this
     /// much of the time the yield (or pause phase) took.
@@ -656,7 +658,9 @@ pub(crate) mod adaptive {
         /// Learns from the wait: only waits that parked say anything about the budget.
         fn drop(&mut self) {
             self.release();
-            ENDED.fetch_add(1, Ordering::Relaxed);
+            if self.left == 0 || self.parked_at.is_some() {
+                ENDED.fetch_add(1, Ordering::Relaxed);
+            }
             if self.contended {
                 // Another thread wanted this core: spin little and yield not at all
                 // for a while, in every thread.
@@ -739,9 +743,15 @@ pub(crate) mod adaptive {
                 ENDED.load(Ordering::Relaxed),
                 Duration::from_millis(5)
             ));
-            // Every ended wait counts.
+            // Every wait that ended after its pauses counts.
             let before = ENDED.load(Ordering::Relaxed);
-            std::thread::spawn(|| drop(Spin::new())).join().unwrap();
+            std::thread::spawn(|| {
+                let mut spin = Spin::new();
+                spin.left = 0;
+                drop(spin);
+            })
+            .join()
+            .unwrap();
             assert!(ENDED.load(Ordering::Relaxed).wrapping_sub(before) >= 1);
         }
 
