@@ -342,7 +342,8 @@ def park_table(res):
         if m is None:
             lines.append(f"| {NAMES[c]} | {param} | over {PARK_TIMEOUT} s | — |")
             continue
-        lines.append(f"| {NAMES[c]} | {param} | {fmt(m / 1e6)} ({fmt(lo / 1e6)}–{fmt(hi / 1e6)}) | "
+        span = fmt(m / 1e6) if lo == hi else f"{fmt(m / 1e6)} ({fmt(lo / 1e6)}–{fmt(hi / 1e6)})"
+        lines.append(f"| {NAMES[c]} | {param} | {span} | "
                      f"{csw(res, 'park', param, c)} |")
     return lines
 
