@@ -126,3 +126,25 @@ fn debug_prints_what_a_user_can_use() {
         "Receiver { flavor: timer, len: 0, capacity: Some(1), closed: false }"
     );
 }
+
+#[test]
+fn a_failed_send_names_both_reasons_and_the_sender_tells_which() {
+    use gosync::chan::{SendTimeoutError, TrySendError};
+    let msg = "sending on a closed channel (closed by `close`, or every receiver was dropped)";
+    // Every receiver dropped: nothing was closed by the user.
+    let (tx, rx) = chan::bounded::<u8>(1);
+    drop(rx);
+    assert_eq!(tx.send(1).unwrap_err().to_string(), msg);
+    assert_eq!(tx.receiver_count(), 0);
+    // Closed with `close`, receivers alive.
+    let (tx, _rx) = chan::bounded::<u8>(1);
+    tx.close();
+    let e = tx.send(1).unwrap_err();
+    assert_eq!(e.to_string(), msg);
+    assert_eq!(tx.receiver_count(), 1);
+    assert_eq!(TrySendError::Closed(1u8).to_string(), msg);
+    assert_eq!(SendTimeoutError::Closed(1u8).to_string(), msg);
+    // The public tuple shape stays (crossbeam-channel's and std's).
+    let chan::SendError(v) = e;
+    assert_eq!(v, 1);
+}
