@@ -73,6 +73,10 @@ pub fn bounded<T>(cap: usize) -> (Sender<T>, Receiver<T>) {
 
 /// Creates a channel with no capacity limit: sends never block.
 ///
+/// The buffer grows by doubling as values arrive, and gives its memory back once the
+/// channel has been drained, or has stayed under a quarter full for a while, after a
+/// burst (amortised over receives: never a reallocation per receive).
+///
 /// ```
 /// let (tx, rx) = gosync::chan::unbounded();
 /// for i in 0..1000 {
