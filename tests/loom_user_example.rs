@@ -1,6 +1,6 @@
 //! Model-checking your own code with loom through gosync: the worked example of
-//! `docs/loom.md`. A planted ordering bug that ordinary tests rarely hit is found by
-//! loom in every run; the fixed version passes.
+//! `docs/loom.md`. A planted ordering bug that ordinary tests hit only sometimes is
+//! found by loom in every run; the fixed version passes.
 //!
 //! Run with:
 //! `CARGO_TARGET_DIR=target/loom LOOM_MAX_PREEMPTIONS=2 RUSTFLAGS="--cfg gosync_loom" cargo test --release -p gosync --test loom_user_example`
