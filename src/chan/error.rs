@@ -6,10 +6,23 @@ use std::fmt;
 /// A [`send`](crate::chan::Sender::send) failed because the channel is closed; the
 /// value comes back.
 ///
+/// A channel a sender can still use is closed for one of two reasons: someone called
+/// [`close`](crate::chan::Sender::close), or every [`Receiver`](crate::chan::Receiver)
+/// was dropped (the last `Sender`'s drop closes it too, but then no send is left to
+/// fail). The message names both; to tell which it was, ask the sender:
+/// [`receiver_count()`](crate::chan::Sender::receiver_count) is 0 once every receiver
+/// is gone. (The error stays the tuple struct `SendError(pub T)`, as in
+/// crossbeam-channel and std, so it carries no reason itself.)
+///
 /// ```
 /// let (tx, rx) = gosync::chan::bounded::<String>(1);
 /// drop(rx);
 /// let err = tx.send("hello".to_string()).unwrap_err();
+/// assert_eq!(
+///     err.to_string(),
+///     "sending on a closed channel (closed by `close`, or every receiver was dropped)"
+/// );
+/// assert_eq!(tx.receiver_count(), 0); // this time: every receiver was dropped
 /// assert_eq!(err.into_inner(), "hello");
 /// ```
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -29,7 +42,8 @@ pub struct SendError<T>(pub T);
 pub enum TrySendError<T> {
     /// The buffer is full (or, for a rendezvous channel, no receiver is waiting).
     Full(T),
-    /// The channel is closed.
+    /// The channel is closed: by [`close`](crate::chan::Sender::close), or because
+    /// every receiver was dropped (see [`SendError`]).
     Closed(T),
 }
 
@@ -47,7 +61,8 @@ pub enum TrySendError<T> {
 pub enum SendTimeoutError<T> {
     /// No room appeared before the deadline.
     Timeout(T),
-    /// The channel is closed.
+    /// The channel is closed: by [`close`](crate::chan::Sender::close), or because
+    /// every receiver was dropped (see [`SendError`]).
     Closed(T),
 }
 
@@ -188,9 +203,14 @@ impl<T> fmt::Debug for SendTimeoutError<T> {
     }
 }
 
+/// What a send on a closed channel says: the two ways a channel that still has a
+/// `Sender` gets closed (see [`SendError`]).
+const CLOSED_SEND: &str =
+    "sending on a closed channel (closed by `close`, or every receiver was dropped)";
+
 impl<T> fmt::Display for SendError<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("sending on a closed channel")
+        f.write_str(CLOSED_SEND)
     }
 }
 
@@ -198,7 +218,7 @@ impl<T> fmt::Display for TrySendError<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             TrySendError::Full(_) => f.write_str("sending on a full channel"),
-            TrySendError::Closed(_) => f.write_str("sending on a closed channel"),
+            TrySendError::Closed(_) => f.write_str(CLOSED_SEND),
         }
     }
 }
@@ -207,7 +227,7 @@ impl<T> fmt::Display for SendTimeoutError<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             SendTimeoutError::Timeout(_) => f.write_str("timed out sending on a channel"),
-            SendTimeoutError::Closed(_) => f.write_str("sending on a closed channel"),
+            SendTimeoutError::Closed(_) => f.write_str(CLOSED_SEND),
         }
     }
 }

@@ -27,6 +27,7 @@ mod hchan;
 mod ring;
 mod timer;
 pub(crate) mod waiter;
+mod weak;
 
 pub use error::{
     RecvError, RecvTimeoutError, SendError, SendTimeoutError, TryRecvError, TrySendError,
@@ -36,6 +37,7 @@ pub use future::{RecvFuture, RecvStream, SendFuture, SendSink};
 pub(crate) use hchan::{Hchan, RecvAttempt, SendAttempt};
 pub(crate) use timer::Timer;
 pub use timer::{after, at, tick};
+pub use weak::WeakSender;
 
 use crate::facade::{thread, Arc, Ordering};
 use crate::park::Block;
@@ -70,6 +72,10 @@ pub fn bounded<T>(cap: usize) -> (Sender<T>, Receiver<T>) {
 }
 
 /// Creates a channel with no capacity limit: sends never block.
+///
+/// The buffer grows by doubling as values arrive, and gives its memory back once the
+/// channel has been drained, or has stayed under a quarter full for a while, after a
+/// burst (amortised over receives: never a reallocation per receive).
 ///
 /// ```
 /// let (tx, rx) = gosync::chan::unbounded();
@@ -651,19 +657,72 @@ impl<T> Drop for Receiver<T> {
     }
 }
 
-impl<T> fmt::Debug for Sender<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Sender").field("chan", &*self.chan).finish()
+/// What `{:?}` calls a channel: its kind by capacity.
+fn flavor_name(cap: Option<usize>) -> &'static str {
+    match cap {
+        None => "unbounded",
+        Some(0) => "rendezvous",
+        Some(_) => "bounded",
     }
 }
 
+/// Prints what a user can act on: the kind of channel, its length and capacity,
+/// whether it is closed, and its handle counts, e.g.
+/// `Sender { flavor: bounded, len: 1, capacity: Some(4), closed: false, senders: 1, receivers: 1 }`.
+///
+/// ```
+/// let (tx, _rx) = gosync::chan::bounded(4);
+/// tx.send(1).unwrap();
+/// assert_eq!(
+///     format!("{tx:?}"),
+///     "Sender { flavor: bounded, len: 1, capacity: Some(4), closed: false, senders: 1, receivers: 1 }"
+/// );
+/// ```
+impl<T> fmt::Debug for Sender<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Sender")
+            .field("flavor", &format_args!("{}", flavor_name(self.capacity())))
+            .field("len", &self.len())
+            .field("capacity", &self.capacity())
+            .field("closed", &self.is_closed())
+            .field("senders", &self.sender_count())
+            .field("receivers", &self.receiver_count())
+            .finish()
+    }
+}
+
+/// Prints what a user can act on, as [`Sender`]'s `Debug` does; [`never()`] prints
+/// `Receiver { flavor: never }` and a timer `Receiver { flavor: timer, len, capacity,
+/// closed }`.
+///
+/// ```
+/// let (tx, rx) = gosync::chan::unbounded::<u8>();
+/// drop(tx);
+/// assert_eq!(
+///     format!("{rx:?}"),
+///     "Receiver { flavor: unbounded, len: 0, capacity: None, closed: true, senders: 0, receivers: 1 }"
+/// );
+/// assert_eq!(format!("{:?}", gosync::chan::never::<u8>()), "Receiver { flavor: never }");
+/// ```
 impl<T> fmt::Debug for Receiver<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut d = f.debug_struct("Receiver");
         match &self.flavor {
-            RecvFlavor::Chan(c) => f.debug_struct("Receiver").field("chan", &**c).finish(),
-            RecvFlavor::Never => f.write_str("Receiver { never }"),
-            RecvFlavor::Timer(t, _) => f.debug_struct("Receiver").field("timer", &**t).finish(),
+            RecvFlavor::Chan(c) => d
+                .field("flavor", &format_args!("{}", flavor_name(c.capacity())))
+                .field("len", &self.len())
+                .field("capacity", &self.capacity())
+                .field("closed", &self.is_closed())
+                .field("senders", &self.sender_count())
+                .field("receivers", &self.receiver_count()),
+            RecvFlavor::Never => d.field("flavor", &format_args!("never")),
+            RecvFlavor::Timer(..) => d
+                .field("flavor", &format_args!("timer"))
+                .field("len", &self.len())
+                .field("capacity", &self.capacity())
+                .field("closed", &self.is_closed()),
         }
+        .finish()
     }
 }
 

@@ -3,11 +3,51 @@
 //! zero-sized `T`, whatever the capacity.
 //!
 //! Not synchronised: the channel lock guards it.
+//!
+//! # Giving memory back (unbounded rings)
+//!
+//! An unbounded ring that grew for a burst shrinks again once it has been mostly
+//! empty for a while. The policy lives here, amortised over receives (`pop`), never a
+//! reallocation per receive:
+//!
+//! The receives are cut into windows by a countdown: a window is `min(slots / 2, len)`
+//! receives long, `len` taken when it starts (so that it ends, at the latest, on the
+//! receive that empties the ring if nothing else is sent). At the end of a window, the
+//! ring compares its storage with its length then:
+//!
+//! - **Drained**: empty, storage above [`SHRINK_FLOOR`] slots is freed down to
+//!   [`FIRST_GROWTH`] slots (nothing to copy), so an idle channel after a burst and a
+//!   full drain holds almost nothing.
+//! - **Mostly empty**: storage above [`SHRINK_FLOOR`] slots and at least 4 × the
+//!   length is reallocated down to the next power of two at or above 2 × the length,
+//!   copying the values (at most a quarter of the old slots) to the front of the new
+//!   storage.
+//! - Else the next window starts.
+//!
+//! Every window is at least `slots / 8` receives long (a window starts after a growth,
+//! with `slots / 2` values; after a shrink, with at least a quarter of the new slots;
+//! or after a window that ended with more than `slots / 8`), and a shrink moves at most
+//! `slots / 4` values: so a receive pays O(1) amortised for the policy, and a channel
+//! that keeps bursting to the same size regrows by doubling, O(1) amortised per send.
+//! Rings of at most [`SHRINK_FLOOR`] slots never shrink, and bounded rings never
+//! resize. The bookkeeping on a receive is one countdown (no maximum or flag is kept:
+//! the receive is the channel's hot path).
+//!
+//! # Panic safety
+//!
+//! Growth can panic (capacity overflow, allocation failure). It allocates before it
+//! changes anything and puts the old storage back before panicking, so the ring still
+//! holds its values, in order, with the right length.
 
 use std::mem::{self, MaybeUninit};
 
 /// Storage size of the first allocation of an unbounded channel.
 const FIRST_GROWTH: usize = 16;
+
+/// Unbounded rings of at most this many slots never shrink. (64 under Miri, so that
+/// the tests reach every branch of the policy with counts Miri can run in seconds:
+/// the code is the same.)
+const SHRINK_FLOOR: usize = if cfg!(miri) { 64 } else { 1024 };
 
 pub(crate) struct Ring<T> {
     /// Storage; `buf.len()` is the number of slots. Slots `head .. head + len`
@@ -15,6 +55,11 @@ pub(crate) struct Ring<T> {
     buf: Box<[MaybeUninit<T>]>,
     head: usize,
     len: usize,
+    /// Shrink policy (see the module docs): receives left in the current window
+    /// (`usize::MAX` for rings that never shrink).
+    left: usize,
+    /// Whether the storage may shrink: unbounded and not zero-sized.
+    shrinkable: bool,
 }
 
 impl<T> Ring<T> {
@@ -27,18 +72,28 @@ impl<T> Ring<T> {
             buf: alloc(slots),
             head: 0,
             len: 0,
+            left: usize::MAX,
+            shrinkable: false,
         }
     }
 
     /// A ring for an unbounded channel: no memory until the first value (and never
-    /// any for zero-sized `T`).
+    /// any for zero-sized `T`); it grows by doubling and shrinks after bursts.
     pub(crate) fn unbounded() -> Self {
-        let slots = if mem::size_of::<T>() == 0 {
-            usize::MAX
+        let zst = mem::size_of::<T>() == 0;
+        let mut r = Self::with_slots(if zst { usize::MAX } else { 0 });
+        r.shrinkable = !zst;
+        r
+    }
+
+    /// Starts the shrink policy afresh after the storage changed size.
+    fn resized(&mut self) {
+        let slots = self.buf.len();
+        self.left = if self.shrinkable && slots > SHRINK_FLOOR {
+            (slots / 2).min(self.len).max(1)
         } else {
-            0
+            usize::MAX
         };
-        Self::with_slots(slots)
     }
 
     #[inline]
@@ -97,7 +152,79 @@ impl<T> Ring<T> {
         if self.len == 0 {
             self.head = 0;
         }
+        // The shrink policy's bookkeeping (module docs).
+        self.left = self.left.wrapping_sub(1);
+        if self.left == 0 {
+            self.end_window();
+        }
         Some(v)
+    }
+
+    /// The end of a window of the shrink policy: frees the storage of an empty ring,
+    /// reallocates down to about twice the length if the storage is at least four
+    /// times it, else starts the next window.
+    #[cold]
+    #[inline(never)]
+    fn end_window(&mut self) {
+        let slots = self.buf.len();
+        if !self.shrinkable || slots <= SHRINK_FLOOR {
+            self.left = usize::MAX;
+            return;
+        }
+        let target = (self.len * 2).next_power_of_two().max(FIRST_GROWTH);
+        if self.len == 0 {
+            self.free_storage();
+        } else if target * 2 <= slots {
+            self.reshape(target);
+        } else {
+            // `len > slots / 8` here, so windows stay long.
+            self.left = (slots / 2).min(self.len);
+        }
+    }
+
+    /// The ring is empty at the end of a window: frees the storage down to
+    /// [`FIRST_GROWTH`] slots (nothing to copy).
+    #[cold]
+    #[inline(never)]
+    fn free_storage(&mut self) {
+        debug_assert_eq!(self.len, 0);
+        // Allocate first: if that panics, nothing has changed.
+        self.buf = alloc(FIRST_GROWTH);
+        self.head = 0;
+        self.resized();
+    }
+
+    /// Moves the values, in order, to the front of new storage of `slots` slots
+    /// (`slots >= len`).
+    fn reshape(&mut self, slots: usize) {
+        debug_assert!(slots >= self.len);
+        // Allocate first: if that panics, nothing has changed.
+        let mut new = alloc::<T>(slots);
+        let (first, second) = self.runs();
+        let p = self.buf.as_ptr();
+        let q = new.as_mut_ptr();
+        // SAFETY: the two runs are the `len` initialised slots of the old storage, in
+        // order; they are copied to slots `0..len` of the new storage (`len <= slots`,
+        // a different allocation). The old slots are then unused: the old storage is
+        // freed below without dropping anything (`MaybeUninit` never drops).
+        unsafe {
+            std::ptr::copy_nonoverlapping(p.add(self.head), q, first);
+            std::ptr::copy_nonoverlapping(p, q.add(first), second);
+        }
+        self.buf = new;
+        self.head = 0;
+        self.resized();
+    }
+
+    /// The lengths of the two runs the values sit in: from `head` towards the end of
+    /// the storage, then from slot 0 (0 unless wrapped).
+    fn runs(&self) -> (usize, usize) {
+        let to_end = self.buf.len() - self.head;
+        if self.len <= to_end {
+            (self.len, 0)
+        } else {
+            (to_end, self.len - to_end)
+        }
     }
 
     /// Puts `v` back at the front (it becomes the next value popped). Grows if full.
@@ -118,15 +245,12 @@ impl<T> Ring<T> {
 
     /// Takes every value out, leaving an empty ring with no storage.
     pub(crate) fn take_all(&mut self) -> Ring<T> {
-        let empty = Ring {
-            buf: alloc(if mem::size_of::<T>() == 0 {
-                usize::MAX
-            } else {
-                0
-            }),
-            head: 0,
-            len: 0,
-        };
+        let mut empty = Ring::with_slots(if mem::size_of::<T>() == 0 {
+            usize::MAX
+        } else {
+            0
+        });
+        empty.shrinkable = self.shrinkable;
         mem::replace(self, empty)
     }
 
@@ -145,7 +269,11 @@ impl<T> Ring<T> {
         // values contiguous again in the larger ring by moving the shorter of the two
         // runs they may sit in (as `VecDeque` does).
         let mut v = mem::take(&mut self.buf).into_vec();
-        if v.try_reserve_exact(new - old).is_err() {
+        if growth_fails_for_test() || v.try_reserve_exact(new - old).is_err() {
+            // Panic safety: a failed `try_reserve_exact` leaves `v` as it was, so the
+            // ring gets its storage back (length equal to capacity: no reallocation)
+            // with every value, `head` and `len` unchanged.
+            self.buf = v.into_boxed_slice();
             panic!(
                 "gosync: cannot grow a channel buffer to capacity {new} ({} bytes per value)",
                 mem::size_of::<T>()
@@ -176,7 +304,27 @@ impl<T> Ring<T> {
             }
         }
         self.buf = v.into_boxed_slice();
+        self.resized();
     }
+}
+
+#[cfg(test)]
+thread_local! {
+    /// Test hook: makes this thread's next growths fail as an allocation failure would
+    /// (a per-thread flag of the unit tests, not synchronisation).
+    static FAIL_GROWTH: std::cell::RefCell<bool> = const { std::cell::RefCell::new(false) };
+}
+
+/// Whether a test asked growth to fail (always `false` outside the unit tests).
+#[cfg(test)]
+fn growth_fails_for_test() -> bool {
+    FAIL_GROWTH.with(|f| *f.borrow())
+}
+
+#[cfg(not(test))]
+#[inline(always)]
+fn growth_fails_for_test() -> bool {
+    false
 }
 
 impl<T> Drop for Ring<T> {
@@ -343,6 +491,219 @@ mod tests {
             1,
             "values behind the panicking one leaked"
         );
+    }
+
+    fn set_failing_growth(fail: bool) {
+        FAIL_GROWTH.with(|f| *f.borrow_mut() = fail);
+    }
+
+    /// Values and the ring side by side: pushes `n`, checking nothing.
+    fn fill(r: &mut Ring<usize>, model: &mut std::collections::VecDeque<usize>, n: usize) {
+        for _ in 0..n {
+            let v = model.back().map_or(0, |b| b + 1);
+            r.push(v);
+            model.push_back(v);
+        }
+    }
+
+    fn drain(r: &mut Ring<usize>, model: &mut std::collections::VecDeque<usize>, n: usize) {
+        for _ in 0..n {
+            assert!(!model.is_empty(), "test bug: draining an empty ring");
+            assert_eq!(r.pop(), model.pop_front());
+        }
+    }
+
+    /// Bursts large enough to grow well past the shrink floor (smaller under Miri).
+    const BURST: usize = if cfg!(miri) {
+        SHRINK_FLOOR * 3
+    } else {
+        200_000
+    };
+
+    #[test]
+    fn drained_after_a_burst_frees_the_storage() {
+        let mut r = Ring::unbounded();
+        let mut model = std::collections::VecDeque::new();
+        fill(&mut r, &mut model, BURST);
+        let grown = r.slots();
+        assert!(grown >= BURST);
+        drain(&mut r, &mut model, BURST);
+        assert_eq!(r.len(), 0);
+        assert_eq!(
+            r.slots(),
+            FIRST_GROWTH,
+            "a drained ring frees its burst storage"
+        );
+        // And it still works, growing again for the next burst.
+        fill(&mut r, &mut model, BURST);
+        assert_eq!(r.slots(), grown);
+        drain(&mut r, &mut model, BURST);
+        assert_eq!(r.pop(), None);
+    }
+
+    #[test]
+    fn a_short_burst_is_not_freed() {
+        // Fewer receives than half the storage since it grew: no shrink yet (the
+        // policy never pays a reallocation per receive).
+        let mut r = Ring::unbounded();
+        let mut model = std::collections::VecDeque::new();
+        fill(&mut r, &mut model, SHRINK_FLOOR * 4 + 1); // grows to 8 × floor
+        let grown = r.slots();
+        drain(&mut r, &mut model, SHRINK_FLOOR * 2);
+        fill(&mut r, &mut model, SHRINK_FLOOR * 2);
+        assert_eq!(r.slots(), grown);
+        // Small rings never shrink.
+        let mut s = Ring::unbounded();
+        let mut m2 = std::collections::VecDeque::new();
+        fill(&mut s, &mut m2, SHRINK_FLOOR);
+        drain(&mut s, &mut m2, SHRINK_FLOOR);
+        assert_eq!(s.slots(), SHRINK_FLOOR);
+    }
+
+    #[test]
+    fn sustained_low_use_shrinks_to_a_small_multiple_of_the_length() {
+        let mut r = Ring::unbounded();
+        let mut model = std::collections::VecDeque::new();
+        fill(&mut r, &mut model, BURST);
+        // Drain to a backlog of 100 that never empties, then traffic around it.
+        drain(&mut r, &mut model, BURST - 100);
+        for _ in 0..BURST / 4 {
+            fill(&mut r, &mut model, 10);
+            drain(&mut r, &mut model, 10);
+        }
+        assert_eq!(r.len(), 100);
+        assert!(
+            r.slots() <= 4 * 110 && r.slots() >= 110,
+            "{} slots for 100 to 110 values",
+            r.slots()
+        );
+        let left: Vec<usize> = std::iter::from_fn(|| r.pop()).collect();
+        assert_eq!(left, Vec::from(model));
+    }
+
+    #[test]
+    fn reshaping_keeps_the_order_at_every_head() {
+        // Every head position and length, wrapped or not, then room to grow again.
+        for shift in (0..64).step_by(if cfg!(miri) { 9 } else { 1 }) {
+            for len in [0, 1, 5, 16, 40] {
+                let mut r = Ring::unbounded();
+                let mut model = std::collections::VecDeque::new();
+                fill(&mut r, &mut model, 64);
+                drain(&mut r, &mut model, shift);
+                fill(&mut r, &mut model, shift);
+                drain(&mut r, &mut model, 64 - len);
+                let target = len.next_power_of_two().max(FIRST_GROWTH);
+                r.reshape(target);
+                assert_eq!((r.slots(), r.len()), (target, len));
+                fill(&mut r, &mut model, 70);
+                let got: Vec<usize> = std::iter::from_fn(|| r.pop()).collect();
+                assert_eq!(got, Vec::from(model), "shift {shift}, len {len}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_window_with_a_long_backlog_does_not_shrink() {
+        let mut r = Ring::unbounded();
+        let mut model = std::collections::VecDeque::new();
+        fill(&mut r, &mut model, SHRINK_FLOOR * 2 + 1); // 4 × floor slots
+        let grown = r.slots();
+        // Keep about half the storage in use over two windows: no shrink.
+        drain(&mut r, &mut model, SHRINK_FLOOR / 2);
+        for _ in 0..SHRINK_FLOOR * 2 {
+            fill(&mut r, &mut model, 1);
+            drain(&mut r, &mut model, 1);
+        }
+        assert_eq!(r.slots(), grown);
+        // Once it is mostly empty at a window's end, it shrinks.
+        let n = r.len() - 21;
+        drain(&mut r, &mut model, n);
+        for _ in 0..SHRINK_FLOOR * 2 {
+            fill(&mut r, &mut model, 1);
+            drain(&mut r, &mut model, 1);
+        }
+        // Down to the floor (rings that small are left alone).
+        assert!(
+            r.slots() <= SHRINK_FLOOR,
+            "{} slots for 21 values",
+            r.slots()
+        );
+        let got: Vec<usize> = std::iter::from_fn(|| r.pop()).collect();
+        assert_eq!(got, Vec::from(model));
+    }
+
+    #[test]
+    fn bounded_rings_never_resize() {
+        let mut r = Ring::with_slots(SHRINK_FLOOR * 4);
+        for i in 0..SHRINK_FLOOR * 4 {
+            r.push(i);
+        }
+        for _ in 0..SHRINK_FLOOR * 4 {
+            r.pop();
+        }
+        assert_eq!(r.slots(), SHRINK_FLOOR * 4);
+    }
+
+    #[test]
+    fn failed_growth_leaves_the_ring_whole() {
+        use std::rc::Rc;
+        let token = Rc::new(());
+        let mut r = Ring::unbounded();
+        // A full, wrapped ring: the next push must grow.
+        for _ in 0..FIRST_GROWTH + 5 {
+            r.push(token.clone());
+        }
+        for _ in 0..5 {
+            drop(r.pop());
+        }
+        let room = FIRST_GROWTH * 2 - r.len();
+        for _ in 0..room {
+            r.push(token.clone());
+        }
+        let (slots, len) = (r.slots(), r.len());
+        assert_eq!(slots, len, "full");
+        set_failing_growth(true);
+        let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            r.push(token.clone());
+        }));
+        let front = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            r.push_front(token.clone());
+        }));
+        set_failing_growth(false);
+        let msg = caught.unwrap_err();
+        assert!(msg
+            .downcast_ref::<String>()
+            .is_some_and(|m| m.contains("cannot grow a channel buffer")));
+        assert!(front.is_err());
+        // The values are all there; the ones that failed to go in were dropped.
+        assert_eq!((r.slots(), r.len()), (slots, len));
+        assert_eq!(Rc::strong_count(&token), len + 1);
+        // And the ring works: it grows now, and gives back every value.
+        r.push(token.clone());
+        assert_eq!(r.len(), len + 1);
+        let mut n = 0;
+        while let Some(v) = r.pop() {
+            drop(v);
+            n += 1;
+        }
+        assert_eq!(n, len + 1);
+        assert_eq!(Rc::strong_count(&token), 1);
+    }
+
+    #[test]
+    fn failed_growth_keeps_the_order() {
+        let mut r = Ring::unbounded();
+        let mut model = std::collections::VecDeque::new();
+        fill(&mut r, &mut model, FIRST_GROWTH + 3);
+        drain(&mut r, &mut model, 3);
+        let room = FIRST_GROWTH * 2 - r.len();
+        fill(&mut r, &mut model, room);
+        set_failing_growth(true);
+        let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| r.push(usize::MAX)));
+        set_failing_growth(false);
+        assert!(caught.is_err());
+        let got: Vec<usize> = std::iter::from_fn(|| r.pop()).collect();
+        assert_eq!(got, Vec::from(model));
     }
 
     #[test]
