@@ -209,12 +209,7 @@ impl<T> fmt::Debug for WeakSender<T> {
     }
 }
 
-// The handles share no state a panic can leave half-updated for a user to observe:
-// every channel operation either completes or hands the value back, there is no
-// poisoning, and the channel's invariants hold whenever its lock is free.
-impl<T> UnwindSafe for Sender<T> {}
-impl<T> RefUnwindSafe for Sender<T> {}
-impl<T> UnwindSafe for Receiver<T> {}
-impl<T> RefUnwindSafe for Receiver<T> {}
+// Unwind safe for the reason `Sender`'s and `Receiver`'s are (see chan/mod.rs): the
+// channel's invariants hold whenever its lock is free, and nothing is poisoned.
 impl<T> UnwindSafe for WeakSender<T> {}
 impl<T> RefUnwindSafe for WeakSender<T> {}
