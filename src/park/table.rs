@@ -289,6 +289,10 @@ pub(crate) enum Queueing {
 /// `before_sleep` runs once the thread is linked and the bucket lock released, before
 /// it sleeps (not at all when `validate` fails). A `Cond` waiter unlocks its mutex
 /// there: a wake-up sent after that unlock finds the waiter already queued.
+///
+/// If `before_sleep` panics, the node (on this frame) is unlinked under the bucket
+/// lock before the panic leaves: no queue keeps a pointer to it. A token an unparker
+/// delivered in between is lost with the panic.
 pub(crate) fn park_with(
     key: usize,
     park_token: usize,
@@ -320,7 +324,28 @@ pub(crate) fn park_with(
             }
         }
     }
+    // Unlinks the node if `before_sleep` unwinds (disarmed by `forget` otherwise).
+    struct UnlinkOnUnwind<'a> {
+        bucket: &'a Bucket,
+        node: &'a Node,
+    }
+    impl Drop for UnlinkOnUnwind<'_> {
+        fn drop(&mut self) {
+            let mut q = self.bucket.queue.lock();
+            // An unparker unlinks a node and publishes its token under this lock: a
+            // token still PARKED means the node is still linked.
+            if self.node.token.load(Ordering::Acquire) == PARKED {
+                // SAFETY: `node` is linked in this bucket; the lock is held.
+                unsafe { q.remove(self.node) };
+            }
+        }
+    }
+    let unlink = UnlinkOnUnwind {
+        bucket: b,
+        node: &node,
+    };
     before_sleep();
+    std::mem::forget(unlink);
     loop {
         // ORDERING: Acquire pairs with the unparker's Release store of the token, so
         // whatever it did before waking us (e.g. handing over a lock) is visible.
@@ -654,5 +679,32 @@ mod loom_tests {
                 0
             },
         );
+    }
+}
+
+#[cfg(all(test, not(gosync_loom)))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn park_with_unlinks_its_node_when_before_sleep_panics() {
+        let word = 0u8;
+        let key = &word as *const u8 as usize;
+        let r = std::panic::catch_unwind(|| {
+            park_with(
+                key,
+                0,
+                Queueing::Back,
+                || true,
+                || panic!("before_sleep panics"),
+                None,
+                |_| {},
+            )
+        });
+        assert!(r.is_err());
+        // The node was on the unwound frame: nothing of it may be left in the queue
+        // (an unpark would follow a dangling pointer; Miri checks that).
+        assert_eq!(unpark_all(key, 0), 0);
+        assert!(!bucket(key).queue.lock().has_key(key));
     }
 }

@@ -86,8 +86,8 @@ impl<'p> Held<'p> {
     }
 }
 
-/// One case of a select, as the engine sees it (the `SelectHandle` of the
-/// architecture notes in the crate docs).
+/// One case of a select, as the engine sees it: every receiver and sender flavor
+/// takes part in a select through this trait.
 ///
 /// The engine calls, in order: [`try_complete`](Self::try_complete) (pass 1, under
 /// the locks); if nothing was ready, [`register`](Self::register) (pass 2, under the
