@@ -257,7 +257,7 @@ impl<T> Op<T> {
                         // SAFETY: the waiter is pinned inside this op, linked only
                         // here, and the owner's `Drop` cancels (unlinks) it before the
                         // memory goes.
-                        unsafe { g.enqueue_recv(w) };
+                        unsafe { g.ops().enqueue_recv(w) };
                         drop(g);
                         this.phase = Phase::Waiting;
                         // The waker is registered below, outside the lock: a sender
@@ -295,7 +295,7 @@ impl<T> Op<T> {
         let mut g = chan.lock();
         if this.ctx.try_abort() {
             // SAFETY: `w` was linked only in this channel's `recvq`.
-            unsafe { g.unlink_recv(w) };
+            unsafe { g.ops().unlink_recv(w) };
             return;
         }
         // A peer claimed the waiter, under this lock: it is final now.
@@ -334,7 +334,7 @@ impl<T> Op<T> {
                     SendAttempt::Full(v) => {
                         let w = this.new_waiter(Some(v));
                         // SAFETY: as in `poll_recv`.
-                        unsafe { g.enqueue_send(w) };
+                        unsafe { g.ops().enqueue_send(w) };
                         drop(g);
                         this.phase = Phase::Waiting;
                     }
@@ -369,7 +369,7 @@ impl<T> Op<T> {
         let mut g = chan.lock();
         if this.ctx.try_abort() {
             // SAFETY: `w` was linked only in this channel's `sendq`.
-            unsafe { g.unlink_send(w) };
+            unsafe { g.ops().unlink_send(w) };
         } else {
             // A peer claimed the waiter, under this lock: it is final now, and the
             // slot is empty unless the peer was a close.

@@ -19,9 +19,12 @@
 //!    slot, a buffer slot, or the receiver. It moves between them only under the lock,
 //!    and into or out of a waiter's slot only by the peer that won the waiter's
 //!    context claim (a CAS), or by the waiting thread itself once its context is final.
-//! 4. No thread is woken and no user `Drop` runs while the lock is held: operations
-//!    collect [`Unparker`]s and values to drop, unlock, then wake and drop (Go's
-//!    `closechan`).
+//! 4. No thread is woken and no user `Drop` runs while the lock is held: the
+//!    operations push the [`Unparker`]s of the peers they complete into the lock
+//!    holder's [`WakeList`], which wakes them only after the guard released the lock;
+//!    a close takes the values to drop out and drops them after unlocking (Go's
+//!    `closechan`). The one exception is a panic under the lock: a value being pushed
+//!    when the ring fails to grow may drop while the guard unwinds.
 //! 5. A waiter is linked only while its thread waits on it; whoever completes or
 //!    cancels it unlinks it (under the lock) before that thread returns.
 //! 6. Once `closed` is set it stays set; after it, no waiter is enqueued and no send
@@ -34,6 +37,16 @@
 //!    rendezvous channel may briefly hold a value). While over capacity, sends do not
 //!    buffer and a receive does not refill the buffer from a parked sender; the
 //!    checker bounds the excess by the give-backs not yet drained.
+//!
+//! # The lock as a type
+//!
+//! The guarded state is reached only through a held lock: [`Hchan::lock`] returns a
+//! [`ChanGuard`], whose methods (and those of its [`Locked`] view) are the
+//! operations that need the lock; a select's lock set hands its cases the same view
+//! ([`Hchan::assume_locked`]). A function that releases the lock takes the guard by
+//! value. Dropping a guard releases the lock — on unwind too, so a panic under the
+//! lock (a ring that cannot grow) leaves the channel unlocked and consistent — and
+//! then wakes the peers completed under it.
 //!
 //! Lock order: a thread holds at most one channel lock, except a select, which takes
 //! the locks of its distinct channels in address order. No other lock is taken while
@@ -467,12 +480,12 @@ impl<T> Hchan<T> {
         let w = unsafe { Waiter::new(&ctx, 0, Some(v)) };
         // SAFETY: `w` stays on this frame, unmoved, until it is unlinked (below, or by
         // the peer that completes it); it is never linked anywhere else.
-        unsafe { g.enqueue_send(&w) };
+        unsafe { g.ops().enqueue_send(&w) };
         drop(g);
         if ctx.wait(deadline) == State::Aborted {
             // Nobody can claim `w` any more; unlink it unless a peer already did.
             // SAFETY: `w` was linked only in this channel's `sendq`.
-            unsafe { chan.lock().unlink_send(&w) };
+            unsafe { chan.lock().ops().unlink_send(&w) };
         }
         // SAFETY: the context is final and `w` unlinked (by us, or by the peer that
         // completed it): the slot is ours again.
@@ -542,11 +555,11 @@ impl<T> Hchan<T> {
         // SAFETY: `ctx` is declared first: it outlives `w`.
         let w = unsafe { Waiter::new(&ctx, 0, None) };
         // SAFETY: as in `block_send`.
-        unsafe { g.enqueue_recv(&w) };
+        unsafe { g.ops().enqueue_recv(&w) };
         drop(g);
         if ctx.wait(deadline) == State::Aborted {
             // SAFETY: `w` was linked only in this channel's `recvq`.
-            unsafe { chan.lock().unlink_recv(&w) };
+            unsafe { chan.lock().ops().unlink_recv(&w) };
         }
         // SAFETY: as in `block_send`.
         unsafe { w.outcome() }.into_recv()
@@ -684,46 +697,6 @@ impl<'a, T> ChanGuard<'a, T> {
     #[cfg(feature = "async")]
     pub(crate) fn give_back(&mut self, v: T) {
         self.ops().give_back(v);
-    }
-
-    /// See [`Locked::enqueue_send`].
-    ///
-    /// # Safety
-    /// As for [`Locked::enqueue_send`].
-    #[inline]
-    pub(crate) unsafe fn enqueue_send(&mut self, w: &Waiter<T>) {
-        // SAFETY: forwarded contract.
-        unsafe { self.ops().enqueue_send(w) }
-    }
-
-    /// See [`Locked::enqueue_recv`].
-    ///
-    /// # Safety
-    /// As for [`Locked::enqueue_send`].
-    #[inline]
-    pub(crate) unsafe fn enqueue_recv(&mut self, w: &Waiter<T>) {
-        // SAFETY: forwarded contract.
-        unsafe { self.ops().enqueue_recv(w) }
-    }
-
-    /// See [`Locked::unlink_send`].
-    ///
-    /// # Safety
-    /// As for [`Locked::unlink_send`].
-    #[inline]
-    pub(crate) unsafe fn unlink_send(&mut self, w: &Waiter<T>) {
-        // SAFETY: forwarded contract.
-        unsafe { self.ops().unlink_send(w) }
-    }
-
-    /// See [`Locked::unlink_recv`].
-    ///
-    /// # Safety
-    /// As for [`Locked::unlink_send`].
-    #[inline]
-    pub(crate) unsafe fn unlink_recv(&mut self, w: &Waiter<T>) {
-        // SAFETY: forwarded contract.
-        unsafe { self.ops().unlink_recv(w) }
     }
 }
 
@@ -1007,6 +980,9 @@ impl<T> Locked<'_, T> {
         chan.flags.fetch_or(flags, Ordering::Release);
         let mut claimed: Vec<*const Waiter<T>> = Vec::new();
         let r = self.inner(|inner| {
+            // Room for every linked waiter first: nothing below allocates (or can
+            // fail) between a claim and its completion.
+            claimed.reserve_exact(inner.recvq.len() + inner.sendq.len());
             let closed_now = !inner.closed;
             inner.closed = true;
             let dropped = rx_gone.then(|| inner.ring.take_all());

@@ -257,11 +257,9 @@ impl<R, K: Kind> Drop for SelectWait<'_, R, K> {
         engine::unregister(cases, &plan, locks.held());
         drop(locks);
         // SAFETY: `ctx` is final and pass 3 unlinked every waiter under the locks.
-        unsafe {
-            engine::finish(cases, &plan);
-            if let Some(i) = chosen {
-                cases.case(i).give_back();
-            }
+        unsafe { engine::finish(cases, &plan) };
+        if let Some(i) = chosen {
+            cases.case(i).give_back();
         }
     }
 }

@@ -160,12 +160,10 @@ pub(crate) trait SelectHandle {
     /// An async select dropped after a peer completed this case (and before the
     /// outcome reached the caller): gives a received value back to its channel
     /// (invariant 7 of `chan::hchan`), so that the drop loses nothing. Other cases
-    /// have nothing to give back: a completed send stays sent.
-    ///
-    /// # Safety
-    /// [`finish`](Self::finish) ran with `selected`; no lock is held.
+    /// have nothing to give back: a completed send stays sent. Called after
+    /// [`finish`](Self::finish), holding no channel lock (it takes its channel's).
     #[cfg(feature = "async")]
-    unsafe fn give_back(&self) {}
+    fn give_back(&self) {}
 }
 
 // ----- receive ---------------------------------------------------------------------
@@ -251,8 +249,9 @@ impl<T> fmt::Debug for RecvCase<'_, T> {
 
 impl<T> SelectHandle for RecvCase<'_, T> {
     #[cfg(feature = "async")]
-    unsafe fn give_back(&self) {
-        // SAFETY: `finish` ran: no waiter is linked and only this thread opens the cell.
+    fn give_back(&self) {
+        // SAFETY: only this thread opens the cell; the access touches `result` only,
+        // never the waiter.
         let r = self.state.with_mut(|p| unsafe { (*p).result.take() });
         if let (Some(Ok(v)), Some(RecvFlavor::Chan(c))) = (r, self.flavor()) {
             c.lock().give_back(v);
