@@ -216,12 +216,6 @@ impl Wakeup for Unparker {
     }
 }
 
-impl Default for Context {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
 impl Context {
     /// A context for the current thread. Cheap: the thread handle is fetched only if
     /// the thread ends up parking.

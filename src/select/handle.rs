@@ -56,7 +56,7 @@ impl fmt::Debug for Held<'_> {
 }
 
 impl<'p> Held<'p> {
-    /// A proof for the locks of `keys`.
+    /// A proof for the locks of `keys` (`(lock-order key, case)`, sorted by key).
     ///
     /// # Safety
     /// The calling thread holds the lock of every channel whose lock-order key is in
@@ -75,10 +75,13 @@ impl<'p> Held<'p> {
     #[inline]
     pub(crate) fn chan<'h, T>(&'h mut self, c: &'h Hchan<T>) -> Locked<'h, T> {
         let key = c.lock_order();
-        assert!(
-            self.keys.iter().any(|&(k, _)| k == key),
-            "bug: a select case's channel is not locked"
-        );
+        // A few locks (the usual select): a scan; many: a binary search.
+        let held = if self.keys.len() <= 8 {
+            self.keys.iter().any(|&(k, _)| k == key)
+        } else {
+            self.keys.binary_search_by_key(&key, |&(k, _)| k).is_ok()
+        };
+        assert!(held, "bug: a select case's channel is not locked");
         // SAFETY: this thread holds the lock of every channel in `keys` while `self`
         // lives (`Held::new`), `c` is among them, and `&mut self` keeps this the only
         // view until it is dropped.
