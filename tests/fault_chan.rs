@@ -264,3 +264,85 @@ fn close_races_timed_senders_and_receivers() {
         assert!(received.load(Ordering::SeqCst) <= 2);
     }
 }
+
+/// A task's waker: counts its wakes, or panics in `wake` when `bomb`.
+#[cfg(feature = "async")]
+struct TaskWaker {
+    id: usize,
+    woken: AtomicUsize,
+    bomb: bool,
+}
+
+#[cfg(feature = "async")]
+impl std::task::Wake for TaskWaker {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        if self.bomb {
+            panic!("boom: task {} panics in wake", self.id);
+        }
+        self.woken.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+#[cfg(feature = "async")]
+#[test]
+fn close_wakes_every_waiter_when_a_task_s_waker_panics() {
+    // Threads and tasks wait on one channel, the first in line a task whose waker
+    // panics. `close` wakes every other waiter, then the panic reaches its caller.
+    use std::future::Future;
+    use std::task::{Context, Poll, Waker};
+
+    let (tx, rx) = chan::bounded::<u32>(0);
+    let wakers: Vec<Arc<TaskWaker>> = (0..3)
+        .map(|id| {
+            Arc::new(TaskWaker {
+                id,
+                woken: AtomicUsize::new(0),
+                bomb: id == 0,
+            })
+        })
+        .collect();
+    let mut futs: Vec<_> = (0..3).map(|_| Box::pin(rx.recv_async())).collect();
+    let poll = |f: &mut std::pin::Pin<Box<chan::RecvFuture<'_, u32>>>, w: &Arc<TaskWaker>| {
+        f.as_mut()
+            .poll(&mut Context::from_waker(&Waker::from(w.clone())))
+    };
+    // The panicking task first in line, then two threads, then two tasks.
+    assert!(poll(&mut futs[0], &wakers[0]).is_pending());
+    let threads: Vec<_> = (0..2)
+        .map(|i| {
+            let rx2 = rx.clone();
+            let t = thread::spawn(move || rx2.recv());
+            while rx.waiting_receivers() < 2 + i {
+                thread::yield_now();
+            }
+            t
+        })
+        .collect();
+    for i in 1..3 {
+        assert!(poll(&mut futs[i], &wakers[i]).is_pending());
+    }
+    assert_eq!(rx.waiting_receivers(), 5);
+    // Give the threads time to fall asleep (a thread that still spins would see the
+    // close by itself; a sleeping one needs its wake-up).
+    thread::sleep(Duration::from_millis(if cfg!(miri) { 1 } else { 20 }));
+
+    expect_boom(|| {
+        tx.close();
+    });
+    assert!(rx.is_closed());
+    assert_eq!(rx.waiting_receivers(), 0);
+    for w in &wakers[1..] {
+        assert_eq!(w.woken.load(Ordering::SeqCst), 1, "task {} not woken", w.id);
+    }
+    for t in threads {
+        assert_eq!(t.join().unwrap(), Err(chan::RecvError));
+    }
+    // Every future (the panicking task's too) sees the close.
+    for f in &mut futs {
+        assert_eq!(poll(f, &wakers[1]), Poll::Ready(Err(chan::RecvError)));
+    }
+}

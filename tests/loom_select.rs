@@ -1,4 +1,4 @@
-//! Loom models of the select protocol: the races of DESIGN.md's "Select" section.
+//! Loom models of the select protocol: the races between a select's passes and its peers.
 //!
 //! Run with:
 //! `CARGO_TARGET_DIR=target/loom LOOM_MAX_PREEMPTIONS=2 RUSTFLAGS="--cfg gosync_loom" cargo test --release --test loom_select`

@@ -125,13 +125,13 @@
 //! assert!(block_on(chan::after(Duration::from_millis(1)).recv_async()).is_ok());
 //! ```
 
-use super::error::{RecvError, SendError};
+use super::error::{RecvError, RecvTimeoutError, SendError, SendTimeoutError};
 use super::hchan::{Hchan, RecvAttempt, SendAttempt};
 use super::timer::Timer;
 use super::waiter::Waiter;
 use super::{Receiver, RecvFlavor, Sender};
 use crate::park::timers::TimerEntry;
-use crate::park::{Context, BUSY, WAITING};
+use crate::park::{Context, State};
 use futures_core::future::FusedFuture;
 use futures_core::stream::{FusedStream, Stream};
 use std::fmt;
@@ -162,9 +162,10 @@ enum Phase {
 /// raw pointers into it), except to (re)write `waiter` while it is not linked.
 struct Op<T> {
     phase: Phase,
-    ctx: Context,
-    /// Built on the first wait, once the op is pinned (it points at `ctx`).
+    /// Built on the first wait, once the op is pinned (it points at `ctx`). Declared
+    /// before `ctx`: dropped first.
     waiter: Option<Waiter<T>>,
+    ctx: Context,
     _pin: PhantomPinned,
 }
 
@@ -181,8 +182,8 @@ impl<T> Op<T> {
     fn new() -> Self {
         Op {
             phase: Phase::Idle,
-            ctx: Context::new_task(),
             waiter: None,
+            ctx: Context::new_task(),
             _pin: PhantomPinned,
         }
     }
@@ -200,17 +201,23 @@ impl<T> Op<T> {
     fn poll_done(&self, chan: &Hchan<T>, cx: &mut task::Context<'_>) -> bool {
         loop {
             match self.ctx.poll_state(cx.waker()) {
-                WAITING => return false,
-                BUSY => {
+                State::Waiting => return false,
+                State::Busy => {
                     // A peer is inside its critical section, under the channel lock
                     // (see `waiter`'s module docs): wait it out by taking the lock.
-                    chan.lock();
-                    // SAFETY: we just took it.
-                    unsafe { chan.unlock() };
+                    drop(chan.lock());
                 }
                 _ => return true,
             }
         }
+    }
+
+    /// Builds the waiter (holding `value`, a sender's) for this op's context.
+    fn new_waiter(&mut self, value: Option<T>) -> &Waiter<T> {
+        // SAFETY: `ctx` is pinned in this op next to the waiter, and the waiter is
+        // dropped (or rebuilt) before `ctx` goes.
+        self.waiter
+            .insert(unsafe { Waiter::new(&self.ctx, 0, value) })
     }
 
     /// Makes the op reusable after it completed (a stream's next item, a sink's next
@@ -239,33 +246,23 @@ impl<T> Op<T> {
         let this = unsafe { self.get_unchecked_mut() };
         match this.phase {
             Phase::Idle => {
-                chan.lock();
-                // SAFETY: the lock is held.
-                match unsafe { chan.try_recv_locked() } {
-                    RecvAttempt::Received(v, u) => {
-                        // SAFETY: the lock is held.
-                        unsafe { chan.unlock() };
-                        if let Some(u) = u {
-                            u.unpark();
-                        }
+                let mut g = chan.lock();
+                match g.try_recv() {
+                    RecvAttempt::Received(v) => {
                         this.phase = Phase::Done;
                         return Poll::Ready(Ok(v));
                     }
                     RecvAttempt::Closed => {
-                        // SAFETY: the lock is held.
-                        unsafe { chan.unlock() };
                         this.phase = Phase::Done;
                         return Poll::Ready(Err(RecvError));
                     }
                     RecvAttempt::Empty => {
-                        this.waiter = Some(Waiter::new(&this.ctx, 0, None));
-                        // SAFETY: the lock is held and the channel open (`Empty`); the
-                        // waiter is pinned inside this op, and the owner's `Drop`
-                        // cancels (unlinks) it before the memory goes.
-                        unsafe {
-                            chan.enqueue_recv(this.waiter());
-                            chan.unlock();
-                        }
+                        let w = this.new_waiter(None);
+                        // SAFETY: the waiter is pinned inside this op, linked only
+                        // here, and the owner's `Drop` cancels (unlinks) it before the
+                        // memory goes.
+                        unsafe { g.ops().enqueue_recv(w) };
+                        drop(g);
                         this.phase = Phase::Waiting;
                         // The waker is registered below, outside the lock: a sender
                         // that comes first finds no waker, and the poll below then
@@ -280,15 +277,12 @@ impl<T> Op<T> {
             return Poll::Pending;
         }
         this.phase = Phase::Done;
-        let w = this.waiter();
-        // SAFETY: the context is final: the waiter is ours again.
-        match unsafe { w.take() } {
-            Some(v) => Poll::Ready(Ok(v)),
-            None => {
-                // SAFETY: as above.
-                debug_assert!(unsafe { w.is_closed() }, "bug: receiver completed empty");
-                Poll::Ready(Err(RecvError))
-            }
+        // SAFETY: the context is final, and the peer that completed the waiter
+        // unlinked it: the waiter is ours again.
+        match unsafe { this.waiter().outcome() }.into_recv() {
+            Ok(v) => Poll::Ready(Ok(v)),
+            Err(RecvTimeoutError::Closed) => Poll::Ready(Err(RecvError)),
+            Err(RecvTimeoutError::Timeout) => unreachable!("bug: a receive future aborted"),
         }
     }
 
@@ -302,27 +296,18 @@ impl<T> Op<T> {
         }
         this.phase = Phase::Done;
         let w = this.waiter();
-        chan.lock();
+        let mut g = chan.lock();
         if this.ctx.try_abort() {
-            // SAFETY: the lock is held; `w` was enqueued in `recvq`.
-            unsafe {
-                chan.unlink_recv(w);
-                chan.unlock();
-            }
+            // SAFETY: `w` was linked only in this channel's `recvq`.
+            unsafe { g.ops().unlink_recv(w) };
             return;
         }
         // A peer claimed the waiter, under this lock: it is final now.
-        debug_assert!(this.ctx.state() > BUSY, "bug: claimed waiter not final");
-        // SAFETY: the context is final: the waiter's slot is ours.
-        let u = match unsafe { w.take() } {
-            // SAFETY: the lock is held.
-            Some(v) => unsafe { chan.give_back_locked(v) },
-            None => None,
-        };
-        // SAFETY: the lock is held.
-        unsafe { chan.unlock() };
-        if let Some(u) = u {
-            u.unpark();
+        debug_assert!(this.ctx.state().is_final(), "bug: claimed waiter not final");
+        // SAFETY: the context is final, and the peer that completed the waiter
+        // unlinked it: its slot is ours.
+        if let Ok(v) = unsafe { w.outcome() }.into_recv() {
+            g.give_back(v);
         }
     }
 
@@ -340,31 +325,21 @@ impl<T> Op<T> {
         match this.phase {
             Phase::Idle => {
                 let v = value.take().expect("bug: a send future without a value");
-                chan.lock();
-                // SAFETY: the lock is held.
-                match unsafe { chan.try_send_locked(v) } {
-                    SendAttempt::Sent(u) => {
-                        // SAFETY: the lock is held.
-                        unsafe { chan.unlock() };
-                        if let Some(u) = u {
-                            u.unpark();
-                        }
+                let mut g = chan.lock();
+                match g.try_send(v) {
+                    SendAttempt::Sent => {
                         this.phase = Phase::Done;
                         return Poll::Ready(Ok(()));
                     }
                     SendAttempt::Closed(v) => {
-                        // SAFETY: the lock is held.
-                        unsafe { chan.unlock() };
                         this.phase = Phase::Done;
                         return Poll::Ready(Err(SendError(v)));
                     }
                     SendAttempt::Full(v) => {
-                        this.waiter = Some(Waiter::new(&this.ctx, 0, Some(v)));
+                        let w = this.new_waiter(Some(v));
                         // SAFETY: as in `poll_recv`.
-                        unsafe {
-                            chan.enqueue_send(this.waiter());
-                            chan.unlock();
-                        }
+                        unsafe { g.ops().enqueue_send(w) };
+                        drop(g);
                         this.phase = Phase::Waiting;
                     }
                 }
@@ -376,18 +351,12 @@ impl<T> Op<T> {
             return Poll::Pending;
         }
         this.phase = Phase::Done;
-        let w = this.waiter();
-        // SAFETY: the context is final: the waiter is ours again.
-        unsafe {
-            if w.is_closed() {
-                let v = w
-                    .take()
-                    .expect("bug: sender failed by close lost its value");
-                return Poll::Ready(Err(SendError(v)));
-            }
-            debug_assert!(w.take().is_none(), "bug: completed sender kept its value");
+        // SAFETY: as in `poll_recv`.
+        match unsafe { this.waiter().outcome() }.into_send() {
+            Ok(()) => Poll::Ready(Ok(())),
+            Err(SendTimeoutError::Closed(v)) => Poll::Ready(Err(SendError(v))),
+            Err(SendTimeoutError::Timeout(_)) => unreachable!("bug: a send future aborted"),
         }
-        Poll::Ready(Ok(()))
     }
 
     /// Cancels a send (the owner is being dropped): unlinks the waiter and returns the
@@ -401,22 +370,22 @@ impl<T> Op<T> {
         }
         this.phase = Phase::Done;
         let w = this.waiter();
-        chan.lock();
+        let mut g = chan.lock();
         if this.ctx.try_abort() {
-            // SAFETY: the lock is held; `w` was enqueued in `sendq`.
-            unsafe {
-                chan.unlink_send(w);
-                chan.unlock();
-            }
+            // SAFETY: `w` was linked only in this channel's `sendq`.
+            unsafe { g.ops().unlink_send(w) };
         } else {
             // A peer claimed the waiter, under this lock: it is final now, and the
             // slot is empty unless the peer was a close.
-            debug_assert!(this.ctx.state() > BUSY, "bug: claimed waiter not final");
-            // SAFETY: the lock is held.
-            unsafe { chan.unlock() };
+            debug_assert!(this.ctx.state().is_final(), "bug: claimed waiter not final");
         }
-        // SAFETY: the context is final (aborted by us, or completed): the slot is ours.
-        unsafe { w.take() }
+        drop(g);
+        // SAFETY: the context is final (aborted by us, or completed) and the waiter
+        // unlinked (by us, or by the peer): the slot is ours.
+        match unsafe { w.outcome() }.into_send() {
+            Ok(()) => None,
+            Err(SendTimeoutError::Closed(v) | SendTimeoutError::Timeout(v)) => Some(v),
+        }
     }
 }
 

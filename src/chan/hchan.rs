@@ -19,9 +19,12 @@
 //!    slot, a buffer slot, or the receiver. It moves between them only under the lock,
 //!    and into or out of a waiter's slot only by the peer that won the waiter's
 //!    context claim (a CAS), or by the waiting thread itself once its context is final.
-//! 4. No thread is woken and no user `Drop` runs while the lock is held: operations
-//!    collect [`Unparker`]s and values to drop, unlock, then wake and drop (Go's
-//!    `closechan`).
+//! 4. No thread is woken and no user `Drop` runs while the lock is held: the
+//!    operations push the [`Unparker`]s of the peers they complete into the lock
+//!    holder's [`WakeList`], which wakes them only after the guard released the lock;
+//!    a close takes the values to drop out and drops them after unlocking (Go's
+//!    `closechan`). The one exception is a panic under the lock: a value being pushed
+//!    when the ring fails to grow may drop while the guard unwinds.
 //! 5. A waiter is linked only while its thread waits on it; whoever completes or
 //!    cancels it unlinks it (under the lock) before that thread returns.
 //! 6. Once `closed` is set it stays set; after it, no waiter is enqueued and no send
@@ -34,6 +37,16 @@
 //!    rendezvous channel may briefly hold a value). While over capacity, sends do not
 //!    buffer and a receive does not refill the buffer from a parked sender; the
 //!    checker bounds the excess by the give-backs not yet drained.
+//!
+//! # The lock as a type
+//!
+//! The guarded state is reached only through a held lock: [`Hchan::lock`] returns a
+//! [`ChanGuard`], whose methods (and those of its [`Locked`] view) are the
+//! operations that need the lock; a select's lock set hands its cases the same view
+//! ([`Hchan::assume_locked`]). A function that releases the lock takes the guard by
+//! value. Dropping a guard releases the lock — on unwind too, so a panic under the
+//! lock (a ring that cannot grow) leaves the channel unlocked and consistent — and
+//! then wakes the peers completed under it.
 //!
 //! Lock order: a thread holds at most one channel lock, except a select, which takes
 //! the locks of its distinct channels in address order. No other lock is taken while
@@ -49,9 +62,10 @@ use super::ring::Ring;
 use super::waiter::{WaitQueue, Waiter};
 use crate::facade::{AtomicU8, AtomicUsize, Ordering, UnsafeCell};
 use crate::park::lock::RawLock;
-use crate::park::{Block, Context, Unparker, ABORTED};
-use std::fmt;
+use crate::park::{Block, Context, State, Unparker, WakeList};
+use std::panic::{self, AssertUnwindSafe};
 use std::time::Instant;
+use std::{fmt, mem};
 
 /// `flags` bit: the channel is closed (by `close`, the last sender, or the last
 /// receiver).
@@ -71,20 +85,20 @@ struct Inner<T> {
     over_cap: usize,
 }
 
-/// The outcome of a send attempt made under the lock.
+/// The outcome of [`Locked::try_send`].
 pub(crate) enum SendAttempt<T> {
-    /// Buffered, or handed to a waiting receiver (to be woken after unlocking).
-    Sent(Option<Unparker>),
+    /// Buffered, or handed to a waiting receiver (woken when the lock is released).
+    Sent,
     /// No room and no waiting receiver.
     Full(T),
     /// The channel is closed.
     Closed(T),
 }
 
-/// The outcome of a receive attempt made under the lock.
+/// The outcome of [`Locked::try_recv`].
 pub(crate) enum RecvAttempt<T> {
-    /// A value, and a sender to wake after unlocking if one was completed.
-    Received(T, Option<Unparker>),
+    /// A value (a sender it completed is woken when the lock is released).
+    Received(T),
     /// Nothing buffered and no waiting sender.
     Empty,
     /// Closed and drained.
@@ -94,7 +108,7 @@ pub(crate) enum RecvAttempt<T> {
 /// A channel (Go's `hchan`).
 pub(crate) struct Hchan<T> {
     lock: RawLock,
-    /// Guarded by `lock`.
+    /// Guarded by `lock`: reached only through a [`Locked`].
     inner: UnsafeCell<Inner<T>>,
     /// Capacity: `Some(0)` rendezvous, `None` unbounded. Immutable.
     cap: Option<usize>,
@@ -165,8 +179,7 @@ impl<T> Inner<T> {
             );
             return;
         }
-        // SAFETY: `check` runs inside a locked section.
-        let (s, r) = unsafe { (self.sendq.first_claimable(), self.recvq.first_claimable()) };
+        let (s, r) = (self.sendq.first_claimable(), self.recvq.first_claimable());
         // 1: a claimable sender and a claimable receiver never wait together, unless
         //    both are cases of one select (it never completes against itself).
         if let (Some(s), Some(r)) = (s, r) {
@@ -193,6 +206,22 @@ impl<T> Inner<T> {
     #[cfg(not(any(debug_assertions, gosync_loom)))]
     #[inline(always)]
     fn check(&mut self, _cap: Option<usize>) {}
+
+    /// Buffers `v` at the back (may grow an unbounded ring, which may panic).
+    #[inline]
+    fn push(&mut self, v: T) {
+        #[cfg(all(test, not(gosync_loom)))]
+        tests::fail_point();
+        self.ring.push(v);
+    }
+
+    /// Buffers `v` at the front (a give-back; may grow the ring, which may panic).
+    #[cfg(feature = "async")]
+    fn push_front(&mut self, v: T) {
+        #[cfg(all(test, not(gosync_loom)))]
+        tests::fail_point();
+        self.ring.push_front(v);
+    }
 }
 
 impl<T> Hchan<T> {
@@ -268,45 +297,68 @@ impl<T> Hchan<T> {
         self.recvq_len.load(Ordering::Acquire)
     }
 
-    // ----- locking, for the operations below and for select -----
+    // ----- locking -----
 
-    /// Acquires the channel lock.
+    /// Acquires the channel lock. The guard's methods are the operations that need
+    /// it; dropping the guard releases it, then wakes the peers they completed.
     #[inline]
-    pub(crate) fn lock(&self) {
+    pub(crate) fn lock(&self) -> ChanGuard<'_, T> {
+        self.lock.lock();
+        ChanGuard {
+            chan: self,
+            wake: WakeList::new(),
+        }
+    }
+
+    /// Acquires the channel lock for a fast path, which completes no peer.
+    #[inline]
+    fn lock_fast(&self) -> FastGuard<'_, T> {
+        self.lock.lock();
+        FastGuard { chan: self }
+    }
+
+    /// Acquires the channel lock without a guard, for a select, which holds the
+    /// locks of several channels at once (its lock set releases them with
+    /// [`Hchan::unlock_raw`] and reaches the state with [`Hchan::assume_locked`]).
+    #[inline]
+    pub(crate) fn lock_raw(&self) {
         self.lock.lock();
     }
 
-    /// Releases the channel lock.
+    /// Releases a lock taken with [`Hchan::lock_raw`].
     ///
     /// # Safety
-    /// The caller holds it.
+    /// The calling thread took it with [`Hchan::lock_raw`], and no [`Locked`] view of
+    /// it is alive.
     #[inline]
-    pub(crate) unsafe fn unlock(&self) {
+    pub(crate) unsafe fn unlock_raw(&self) {
         self.lock.unlock();
     }
 
-    /// Runs `f` on the guarded state, then checks the invariants, refreshes the
-    /// mirrors, and only then completes the waiter `f` claimed, if any — so that a
-    /// woken thread, which may return the instant its context is final, already sees
-    /// the counts and flags its operation produced.
+    /// The locked operations of a channel whose lock the caller holds (taken with
+    /// [`Hchan::lock_raw`]), sending the wake-ups they produce to `wake`.
     ///
     /// # Safety
-    /// The caller holds the lock.
+    /// The calling thread holds this channel's lock for all of `'g`, and no other
+    /// [`Locked`] view of it is alive during `'g`.
     #[inline]
-    unsafe fn locked<R>(
-        &self,
-        f: impl FnOnce(&mut Inner<T>) -> (R, Option<*const Waiter<T>>),
-    ) -> (R, Option<Unparker>) {
+    pub(crate) unsafe fn assume_locked<'g>(
+        &'g self,
+        wake: &'g mut WakeList<Unparker>,
+    ) -> Locked<'g, T> {
+        Locked { chan: self, wake }
+    }
+
+    /// Runs `f` on the guarded state.
+    ///
+    /// # Safety
+    /// The calling thread holds the lock, and no other access to the state is live
+    /// (callers reach this only from a `&mut self` method of a guard or view).
+    #[inline]
+    unsafe fn guarded<R>(&self, f: impl FnOnce(&mut Inner<T>) -> R) -> R {
         self.inner.with_mut(|p| {
-            // SAFETY: the lock is held, so nobody else touches the guarded state.
-            let inner = unsafe { &mut *p };
-            let (r, claimed) = f(inner);
-            inner.check(self.cap);
-            self.publish(inner);
-            // SAFETY: `f` claimed this waiter (and unlinked it) under the lock we hold
-            // and has not completed it; we never touch it again after `complete`.
-            let u = claimed.map(|w| unsafe { (*w).ctx().complete((*w).case()) });
-            (r, u)
+            // SAFETY: the lock is held and this is the only access (contract).
+            f(unsafe { &mut *p })
         })
     }
 
@@ -318,158 +370,6 @@ impl<T> Hchan<T> {
         self.len.store(inner.ring.len(), Ordering::Release);
         self.sendq_len.store(inner.sendq.len(), Ordering::Release);
         self.recvq_len.store(inner.recvq.len(), Ordering::Release);
-    }
-
-    /// Go's `chansend` minus the blocking: closed → error; a claimable waiting
-    /// receiver → hand the value over; room in the buffer → buffer it; else `Full`.
-    ///
-    /// # Safety
-    /// The caller holds the lock.
-    pub(crate) unsafe fn try_send_locked(&self, v: T) -> SendAttempt<T> {
-        let cap = self.cap;
-        // SAFETY: the caller holds the lock.
-        let (r, u) = unsafe {
-            self.locked(|inner| {
-                if inner.closed {
-                    return (SendAttempt::Closed(v), None);
-                }
-                if let Some(w) = inner.recvq.claim_front() {
-                    // We won the claim: the slot is ours until `complete`.
-                    w.put(v);
-                    return (SendAttempt::Sent(None), Some(w as *const Waiter<T>));
-                }
-                if cap.map_or(true, |c| inner.ring.len() < c) {
-                    inner.ring.push(v);
-                    return (SendAttempt::Sent(None), None);
-                }
-                (SendAttempt::Full(v), None)
-            })
-        };
-        match r {
-            SendAttempt::Sent(_) => SendAttempt::Sent(u),
-            other => other,
-        }
-    }
-
-    /// Go's `chanrecv` minus the blocking: a buffered value (refilled from a parked
-    /// sender if the buffer was full), or a parked sender's value (rendezvous), or
-    /// `Closed` once closed and drained, else `Empty`.
-    ///
-    /// # Safety
-    /// The caller holds the lock.
-    pub(crate) unsafe fn try_recv_locked(&self) -> RecvAttempt<T> {
-        let cap = self.cap;
-        // SAFETY: the caller holds the lock.
-        let (r, u) = unsafe {
-            self.locked(|inner| {
-                if let Some(v) = inner.ring.pop() {
-                    // The buffer was full if a sender is parked: move its value into
-                    // the room just made (invariant 2 keeps FIFO order). No room was
-                    // made if the buffer was over capacity (invariant 7).
-                    let room = cap.map_or(true, |c| inner.ring.len() < c);
-                    let parked = if room {
-                        inner.sendq.claim_front()
-                    } else {
-                        None
-                    };
-                    if let Some(w) = parked {
-                        let sv = w.take().expect("bug: parked sender without a value");
-                        inner.ring.push(sv);
-                        return (Some(v), Some(w as *const Waiter<T>));
-                    }
-                    return (Some(v), None);
-                }
-                if let Some(w) = inner.sendq.claim_front() {
-                    let v = w.take().expect("bug: parked sender without a value");
-                    return (Some(v), Some(w as *const Waiter<T>));
-                }
-                (None, None)
-            })
-        };
-        match r {
-            Some(v) => RecvAttempt::Received(v, u),
-            // SAFETY: the caller holds the lock.
-            None if unsafe { self.closed_locked() } => RecvAttempt::Closed,
-            None => RecvAttempt::Empty,
-        }
-    }
-
-    /// Gives back a value that a dropped receive future had been handed (invariant
-    /// 7): to the first claimable waiting receiver (returned, to be woken after
-    /// unlocking), else to the front of the buffer, past the capacity if need be.
-    ///
-    /// # Safety
-    /// The caller holds the lock.
-    #[cfg(feature = "async")]
-    pub(crate) unsafe fn give_back_locked(&self, v: T) -> Option<Unparker> {
-        let cap = self.cap;
-        // SAFETY: the caller holds the lock.
-        let ((), u) = unsafe {
-            self.locked(|inner| {
-                // A claimable receiver means an empty buffer (invariant 2): handing
-                // the value to it keeps it first in line.
-                if let Some(w) = inner.recvq.claim_front() {
-                    // We won the claim: the slot is ours until `complete`.
-                    w.put(v);
-                    return ((), Some(w as *const Waiter<T>));
-                }
-                inner.ring.push_front(v);
-                #[cfg(any(debug_assertions, gosync_loom))]
-                if cap.is_some_and(|c| inner.ring.len() > c) {
-                    inner.over_cap += 1;
-                }
-                let _ = cap;
-                ((), None)
-            })
-        };
-        u
-    }
-
-    /// Whether the channel is closed.
-    ///
-    /// # Safety
-    /// The caller holds the lock.
-    #[inline]
-    unsafe fn closed_locked(&self) -> bool {
-        // SAFETY: the caller holds the lock.
-        self.inner.with(|p| unsafe { (*p).closed })
-    }
-
-    /// Links a send waiter (holding its value) into `sendq`.
-    ///
-    /// # Safety
-    /// The caller holds the lock; the channel is open; `w` stays alive and unmoved
-    /// until it is unlinked (by a peer or by [`Hchan::unlink_send`]).
-    pub(crate) unsafe fn enqueue_send(&self, w: &Waiter<T>) {
-        // SAFETY: forwarded contract.
-        unsafe { self.locked(|inner| (inner.sendq.push_back(w), None)) };
-    }
-
-    /// Links a receive waiter into `recvq`.
-    ///
-    /// # Safety
-    /// As for [`Hchan::enqueue_send`].
-    pub(crate) unsafe fn enqueue_recv(&self, w: &Waiter<T>) {
-        // SAFETY: forwarded contract.
-        unsafe { self.locked(|inner| (inner.recvq.push_back(w), None)) };
-    }
-
-    /// Unlinks a send waiter if it is still linked.
-    ///
-    /// # Safety
-    /// The caller holds the lock; `w` was enqueued with [`Hchan::enqueue_send`].
-    pub(crate) unsafe fn unlink_send(&self, w: &Waiter<T>) {
-        // SAFETY: forwarded contract.
-        unsafe { self.locked(|inner| (inner.sendq.remove(w), None)) };
-    }
-
-    /// Unlinks a receive waiter if it is still linked.
-    ///
-    /// # Safety
-    /// The caller holds the lock; `w` was enqueued with [`Hchan::enqueue_recv`].
-    pub(crate) unsafe fn unlink_recv(&self, w: &Waiter<T>) {
-        // SAFETY: forwarded contract.
-        unsafe { self.locked(|inner| (inner.recvq.remove(w), None)) };
     }
 
     // ----- the operations -----
@@ -526,130 +426,70 @@ impl<T> Hchan<T> {
     /// The common buffered case — open, nobody waiting to receive, room in the buffer
     /// — is inlined into the caller: lock, push, publish the length, unlock. Anything
     /// else (a hand-off, closed, full) goes on in [`Hchan::send_locked`].
-    #[inline]
+    #[inline(always)]
     pub(crate) fn send(&self, v: T, block: Block) -> Result<(), SendTimeoutError<T>> {
         if block == Block::No && self.looks_full() {
             return Err(SendTimeoutError::Timeout(v));
         }
-        self.send_unchecked(v, block)
+        self.send_via_lock(v, block)
     }
 
     /// [`Hchan::send`] without its lock-free check (made by the caller, or not
-    /// wanted).
-    #[inline]
-    fn send_unchecked(&self, v: T, block: Block) -> Result<(), SendTimeoutError<T>> {
-        self.lock();
-        // SAFETY: the lock is held.
-        match unsafe { self.try_buffer_locked(v) } {
-            Ok(()) => {
-                // SAFETY: the lock is held.
-                unsafe { self.unlock() };
-                Ok(())
-            }
-            Err(v) => self.send_locked(v, block),
+    /// wanted): straight to the lock.
+    #[inline(always)]
+    fn send_via_lock(&self, v: T, block: Block) -> Result<(), SendTimeoutError<T>> {
+        let mut g = self.lock_fast();
+        match g.try_buffer(v) {
+            Ok(()) => Ok(()),
+            Err(v) => Self::send_locked(g.into_guard(), v, block),
         }
-    }
-
-    /// The fast path of a send: buffers `v` if the channel is open, no waiter (not
-    /// even a stale one) is linked in `recvq`, and the buffer has room; else hands `v`
-    /// back with nothing changed. Only the length mirror changes.
-    ///
-    /// # Safety
-    /// The caller holds the lock.
-    #[inline]
-    unsafe fn try_buffer_locked(&self, v: T) -> Result<(), T> {
-        let cap = self.cap;
-        self.inner.with_mut(|p| {
-            // SAFETY: the lock is held, so nobody else touches the guarded state.
-            let inner = unsafe { &mut *p };
-            if inner.closed
-                || !inner.recvq.is_empty()
-                || !cap.map_or(true, |c| inner.ring.len() < c)
-            {
-                return Err(v);
-            }
-            inner.ring.push(v);
-            inner.check(cap);
-            // ORDERING: as in `publish`.
-            self.len.store(inner.ring.len(), Ordering::Release);
-            Ok(())
-        })
     }
 
     /// The rest of a send, with the lock held (released here): a hand-off to a
     /// waiting receiver, closed, or — full — waiting as `block` says.
     #[inline(never)]
-    fn send_locked(&self, v: T, block: Block) -> Result<(), SendTimeoutError<T>> {
-        // SAFETY: the lock is held.
-        let v = match unsafe { self.try_send_locked(v) } {
-            SendAttempt::Sent(u) => {
-                // SAFETY: the lock is held.
-                unsafe { self.unlock() };
-                if let Some(u) = u {
-                    u.unpark();
-                }
-                return Ok(());
-            }
-            SendAttempt::Closed(v) => {
-                // SAFETY: the lock is held.
-                unsafe { self.unlock() };
-                return Err(SendTimeoutError::Closed(v));
-            }
+    fn send_locked(mut g: ChanGuard<'_, T>, v: T, block: Block) -> Result<(), SendTimeoutError<T>> {
+        let v = match g.try_send(v) {
+            SendAttempt::Sent => return Ok(()),
+            SendAttempt::Closed(v) => return Err(SendTimeoutError::Closed(v)),
             SendAttempt::Full(v) => v,
         };
-        if let Block::No = block {
-            // SAFETY: the lock is held.
-            unsafe { self.unlock() };
+        let expired = match block {
+            Block::No => true,
+            Block::Until(t) => Instant::now() >= t,
+            Block::Forever => false,
+        };
+        if expired {
             return Err(SendTimeoutError::Timeout(v));
         }
-        if let Block::Until(t) = block {
-            if Instant::now() >= t {
-                // SAFETY: the lock is held.
-                unsafe { self.unlock() };
-                return Err(SendTimeoutError::Timeout(v));
-            }
-        }
-        self.block_send(v, block.deadline())
+        Self::block_send(g, v, block.deadline())
     }
 
     /// Parks in `sendq` with `v` until a receiver takes it, the channel closes, or the
-    /// deadline passes.
-    ///
-    /// Precondition: the lock is held and the channel is open and full; released here.
+    /// deadline passes. The channel is open and full (the guard's last operation
+    /// found it so); the lock is released here.
     #[cold]
-    fn block_send(&self, v: T, deadline: Option<Instant>) -> Result<(), SendTimeoutError<T>> {
+    fn block_send(
+        mut g: ChanGuard<'_, T>,
+        v: T,
+        deadline: Option<Instant>,
+    ) -> Result<(), SendTimeoutError<T>> {
+        let chan = g.chan;
         let ctx = Context::new();
-        let w = Waiter::new(&ctx, 0, Some(v));
-        // SAFETY: the lock is held and the channel open; `w` stays on this frame,
-        // unmoved, until it is unlinked (below, or by the peer that completes it).
-        unsafe {
-            self.enqueue_send(&w);
-            self.unlock();
-        }
-        if ctx.wait(deadline) == ABORTED {
+        // SAFETY: `ctx` is declared first: it outlives `w`.
+        let w = unsafe { Waiter::new(&ctx, 0, Some(v)) };
+        // SAFETY: `w` stays on this frame, unmoved, until it is unlinked (below, or by
+        // the peer that completes it); it is never linked anywhere else.
+        unsafe { g.ops().enqueue_send(&w) };
+        drop(g);
+        if ctx.wait(deadline) == State::Aborted {
             // Nobody can claim `w` any more; unlink it unless a peer already did.
-            self.lock();
-            // SAFETY: the lock is held; `w` was enqueued above.
-            unsafe {
-                self.unlink_send(&w);
-                self.unlock();
-            }
-            // SAFETY: the context is final (aborted): the slot is ours again.
-            let v = unsafe { w.take() }.expect("bug: aborted sender lost its value");
-            return Err(SendTimeoutError::Timeout(v));
+            // SAFETY: `w` was linked only in this channel's `sendq`.
+            unsafe { chan.lock().ops().unlink_send(&w) };
         }
-        // Completed by a peer, which unlinked `w` and published the final state.
-        // SAFETY: the context is final: the slot is ours again.
-        unsafe {
-            if w.is_closed() {
-                let v = w
-                    .take()
-                    .expect("bug: sender failed by close lost its value");
-                return Err(SendTimeoutError::Closed(v));
-            }
-            debug_assert!(w.take().is_none(), "bug: completed sender kept its value");
-        }
-        Ok(())
+        // SAFETY: the context is final and `w` unlinked (by us, or by the peer that
+        // completed it): the slot is ours again.
+        unsafe { w.outcome() }.into_send()
     }
 
     /// Receives, blocking as `block` says. A `Timeout` with `Block::No` means empty.
@@ -665,68 +505,30 @@ impl<T> Hchan<T> {
                 None => {}
             }
         }
-        self.recv_unchecked(block)
+        self.recv_via_lock(block)
     }
 
     /// [`Hchan::recv`] without its lock-free check (made by the caller, or not
-    /// wanted).
+    /// wanted): straight to the lock.
     #[inline]
-    fn recv_unchecked(&self, block: Block) -> Result<T, RecvTimeoutError> {
-        self.lock();
-        // SAFETY: the lock is held.
-        match unsafe { self.try_unbuffer_locked() } {
+    fn recv_via_lock(&self, block: Block) -> Result<T, RecvTimeoutError> {
+        let mut g = self.lock_fast();
+        match g.try_unbuffer() {
             Some(v) => {
-                // SAFETY: the lock is held.
-                unsafe { self.unlock() };
+                drop(g);
                 Ok(v)
             }
-            None => self.recv_locked(block),
+            None => Self::recv_locked(g.into_guard(), block),
         }
-    }
-
-    /// The fast path of a receive: the front buffered value, if there is one and no
-    /// waiter (not even a stale one) is linked in `sendq` (then nobody needs the room
-    /// it makes). Only the length mirror changes. A closed channel still gives its
-    /// buffered values.
-    ///
-    /// # Safety
-    /// The caller holds the lock.
-    #[inline]
-    unsafe fn try_unbuffer_locked(&self) -> Option<T> {
-        let cap = self.cap;
-        self.inner.with_mut(|p| {
-            // SAFETY: the lock is held, so nobody else touches the guarded state.
-            let inner = unsafe { &mut *p };
-            if !inner.sendq.is_empty() {
-                return None;
-            }
-            let v = inner.ring.pop()?;
-            inner.check(cap);
-            // ORDERING: as in `publish`.
-            self.len.store(inner.ring.len(), Ordering::Release);
-            Some(v)
-        })
     }
 
     /// The rest of a receive, with the lock held (released here): a parked sender's
     /// value, closed, or — empty — waiting as `block` says.
     #[inline(never)]
-    fn recv_locked(&self, block: Block) -> Result<T, RecvTimeoutError> {
-        // SAFETY: the lock is held.
-        match unsafe { self.try_recv_locked() } {
-            RecvAttempt::Received(v, u) => {
-                // SAFETY: the lock is held.
-                unsafe { self.unlock() };
-                if let Some(u) = u {
-                    u.unpark();
-                }
-                return Ok(v);
-            }
-            RecvAttempt::Closed => {
-                // SAFETY: the lock is held.
-                unsafe { self.unlock() };
-                return Err(RecvTimeoutError::Closed);
-            }
+    fn recv_locked(mut g: ChanGuard<'_, T>, block: Block) -> Result<T, RecvTimeoutError> {
+        match g.try_recv() {
+            RecvAttempt::Received(v) => return Ok(v),
+            RecvAttempt::Closed => return Err(RecvTimeoutError::Closed),
             RecvAttempt::Empty => {}
         }
         let expired = match block {
@@ -735,45 +537,32 @@ impl<T> Hchan<T> {
             Block::Forever => false,
         };
         if expired {
-            // SAFETY: the lock is held.
-            unsafe { self.unlock() };
             return Err(RecvTimeoutError::Timeout);
         }
-        self.block_recv(block.deadline())
+        Self::block_recv(g, block.deadline())
     }
 
     /// Parks in `recvq` until a sender hands a value over, the channel closes, or the
-    /// deadline passes.
-    ///
-    /// Precondition: the lock is held and the channel is open and empty; released here.
+    /// deadline passes. The channel is open and empty (the guard's last operation
+    /// found it so); the lock is released here.
     #[cold]
-    fn block_recv(&self, deadline: Option<Instant>) -> Result<T, RecvTimeoutError> {
+    fn block_recv(
+        mut g: ChanGuard<'_, T>,
+        deadline: Option<Instant>,
+    ) -> Result<T, RecvTimeoutError> {
+        let chan = g.chan;
         let ctx = Context::new();
-        let w = Waiter::new(&ctx, 0, None);
+        // SAFETY: `ctx` is declared first: it outlives `w`.
+        let w = unsafe { Waiter::new(&ctx, 0, None) };
         // SAFETY: as in `block_send`.
-        unsafe {
-            self.enqueue_recv(&w);
-            self.unlock();
+        unsafe { g.ops().enqueue_recv(&w) };
+        drop(g);
+        if ctx.wait(deadline) == State::Aborted {
+            // SAFETY: `w` was linked only in this channel's `recvq`.
+            unsafe { chan.lock().ops().unlink_recv(&w) };
         }
-        if ctx.wait(deadline) == ABORTED {
-            self.lock();
-            // SAFETY: the lock is held; `w` was enqueued above.
-            unsafe {
-                self.unlink_recv(&w);
-                self.unlock();
-            }
-            return Err(RecvTimeoutError::Timeout);
-        }
-        // SAFETY: the context is final: the slot is ours again.
-        match unsafe { w.take() } {
-            Some(v) => Ok(v),
-            None => {
-                // SAFETY: the context is final: the waiter is ours again.
-                let closed = unsafe { w.is_closed() };
-                debug_assert!(closed, "bug: receiver woken without a value");
-                Err(RecvTimeoutError::Closed)
-            }
-        }
+        // SAFETY: as in `block_send`.
+        unsafe { w.outcome() }.into_recv()
     }
 
     /// Non-blocking send: the lock-free `Full` answer inlined, the rest out of line
@@ -789,7 +578,7 @@ impl<T> Hchan<T> {
     /// `send(v, Block::No)` past its lock-free check, which the caller just made.
     #[inline(never)]
     fn try_send_slow(&self, v: T) -> Result<(), TrySendError<T>> {
-        self.send_unchecked(v, Block::No).map_err(|e| match e {
+        self.send_via_lock(v, Block::No).map_err(|e| match e {
             SendTimeoutError::Timeout(v) => TrySendError::Full(v),
             SendTimeoutError::Closed(v) => TrySendError::Closed(v),
         })
@@ -808,7 +597,7 @@ impl<T> Hchan<T> {
     /// `recv(Block::No)` past its lock-free check, which the caller just made.
     #[inline(never)]
     fn try_recv_slow(&self) -> Result<T, TryRecvError> {
-        self.recv_unchecked(Block::No).map_err(|e| match e {
+        self.recv_via_lock(Block::No).map_err(|e| match e {
             RecvTimeoutError::Timeout => TryRecvError::Empty,
             RecvTimeoutError::Closed => TryRecvError::Closed,
         })
@@ -827,48 +616,494 @@ impl<T> Hchan<T> {
     }
 
     fn close_with(&self, rx_gone: bool) -> bool {
-        let mut claimed: Vec<*const Waiter<T>> = Vec::new();
-        self.lock();
+        let mut g = self.lock();
+        let (closed_now, dropped) = g.ops().close(rx_gone);
+        let wake = g.unlock();
+        // Every claimed waiter is woken, even if a task's waker panics; the values
+        // are dropped even then; a waker's panic resurfaces last.
+        let woken = panic::catch_unwind(AssertUnwindSafe(move || drop(wake)));
+        drop(dropped);
+        if let Err(p) = woken {
+            panic::resume_unwind(p);
+        }
+        closed_now
+    }
+}
+
+// ----- the lock held -----
+
+/// A channel's lock, held (from [`Hchan::lock`]). The operations that need the lock
+/// are its methods (and those of [`Locked`], its view shared with a select).
+///
+/// Dropping it releases the lock — also when a panic unwinds through the locked
+/// section, so the channel is never left locked — and then wakes the peers its
+/// operations completed: they are collected in its [`WakeList`] and woken only after
+/// the unlock (invariant 4), each one even if another's waker panics. A function that
+/// releases the lock takes the guard by value.
+#[must_use = "dropping the guard releases the lock at once"]
+pub(crate) struct ChanGuard<'a, T> {
+    chan: &'a Hchan<T>,
+    /// Woken after the unlock: `Drop` releases the lock before the fields drop.
+    wake: WakeList<Unparker>,
+}
+
+impl<T> fmt::Debug for ChanGuard<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ChanGuard")
+            .field("chan", self.chan)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<T> Drop for ChanGuard<'_, T> {
+    #[inline(always)]
+    fn drop(&mut self) {
+        self.chan.lock.unlock();
+        // `wake` drops next, waking the completed peers.
+    }
+}
+
+impl<'a, T> ChanGuard<'a, T> {
+    /// The locked operations, as a view ([`Locked`]) borrowing this guard.
+    #[inline]
+    pub(crate) fn ops(&mut self) -> Locked<'_, T> {
+        Locked {
+            chan: self.chan,
+            wake: &mut self.wake,
+        }
+    }
+
+    /// Releases the lock, handing back the peers to wake (dropping the list wakes
+    /// them), for a caller that has more to do between the two.
+    pub(crate) fn unlock(self) -> WakeList<Unparker> {
+        let mut this = mem::ManuallyDrop::new(self);
+        this.chan.lock.unlock();
+        mem::take(&mut this.wake)
+    }
+
+    /// See [`Locked::try_send`].
+    #[inline]
+    pub(crate) fn try_send(&mut self, v: T) -> SendAttempt<T> {
+        self.ops().try_send(v)
+    }
+
+    /// See [`Locked::try_recv`].
+    #[inline]
+    pub(crate) fn try_recv(&mut self) -> RecvAttempt<T> {
+        self.ops().try_recv()
+    }
+
+    /// See [`Locked::give_back`].
+    #[cfg(feature = "async")]
+    pub(crate) fn give_back(&mut self, v: T) {
+        self.ops().give_back(v);
+    }
+}
+
+/// A channel's lock, held by a fast path ([`Hchan::send`] / [`Hchan::recv`] on a
+/// buffered channel with nobody waiting): it completes no peer, so it carries no
+/// wake list. Dropping it releases the lock (on unwind too). A fast path that finds
+/// more to do turns it into a [`ChanGuard`].
+struct FastGuard<'a, T> {
+    chan: &'a Hchan<T>,
+}
+
+impl<T> Drop for FastGuard<'_, T> {
+    #[inline(always)]
+    fn drop(&mut self) {
+        self.chan.lock.unlock();
+    }
+}
+
+impl<'a, T> FastGuard<'a, T> {
+    /// The same lock hold, as a guard that can complete peers.
+    #[inline]
+    fn into_guard(self) -> ChanGuard<'a, T> {
+        let chan = self.chan;
+        mem::forget(self);
+        ChanGuard {
+            chan,
+            wake: WakeList::new(),
+        }
+    }
+
+    /// The fast path of a send: buffers `v` if the channel is open, no waiter (not
+    /// even a stale one) is linked in `recvq`, and the buffer has room; else hands `v`
+    /// back with nothing changed. Only the length mirror changes.
+    #[inline]
+    fn try_buffer(&mut self, v: T) -> Result<(), T> {
+        let chan = self.chan;
+        let cap = chan.cap;
+        // SAFETY: this guard holds the lock, and `&mut self` makes this the only
+        // access to the state.
+        unsafe {
+            chan.guarded(|inner| {
+                if inner.closed
+                    || !inner.recvq.is_empty()
+                    || !cap.map_or(true, |c| inner.ring.len() < c)
+                {
+                    return Err(v);
+                }
+                inner.push(v);
+                inner.check(cap);
+                // ORDERING: as in `publish`.
+                chan.len.store(inner.ring.len(), Ordering::Release);
+                Ok(())
+            })
+        }
+    }
+
+    /// The fast path of a receive: the front buffered value, if there is one and no
+    /// waiter (not even a stale one) is linked in `sendq` (then nobody needs the room
+    /// it makes). Only the length mirror changes. A closed channel still gives its
+    /// buffered values.
+    #[inline]
+    fn try_unbuffer(&mut self) -> Option<T> {
+        let chan = self.chan;
+        // SAFETY: as in `try_buffer`.
+        unsafe {
+            chan.guarded(|inner| {
+                if !inner.sendq.is_empty() {
+                    return None;
+                }
+                let v = inner.ring.pop()?;
+                inner.check(chan.cap);
+                // ORDERING: as in `publish`.
+                chan.len.store(inner.ring.len(), Ordering::Release);
+                Some(v)
+            })
+        }
+    }
+}
+
+/// The locked operations of one channel: a view of a held lock, borrowed from a
+/// [`ChanGuard`] ([`ChanGuard::ops`]) or from a select's lock set
+/// ([`Hchan::assume_locked`]). The peers an operation completes go into the lock
+/// holder's wake list, woken after the unlock.
+///
+/// A peer's waiter is claimed and completed within one method, after the invariants
+/// are checked and the mirrors published; nothing between the claim and the
+/// completion can panic but a broken-invariant ("bug:") assertion. So a panic under
+/// the lock (a ring that cannot grow) leaves no waiter claimed and not completed.
+pub(crate) struct Locked<'g, T> {
+    chan: &'g Hchan<T>,
+    wake: &'g mut WakeList<Unparker>,
+}
+
+impl<T> fmt::Debug for Locked<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Locked")
+            .field("chan", self.chan)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<T> Locked<'_, T> {
+    /// Runs `f` on the guarded state.
+    #[inline]
+    fn inner<R>(&mut self, f: impl FnOnce(&mut Inner<T>) -> R) -> R {
+        // SAFETY: the lock is held for as long as this view lives (how it was made),
+        // and `&mut self` makes this the only access to the state.
+        unsafe { self.chan.guarded(f) }
+    }
+
+    /// Runs `f` on the guarded state, then checks the invariants, refreshes the
+    /// mirrors, and only then completes the waiter `f` claimed, if any (its value
+    /// moved), queueing its owner to be woken after the unlock — so that a woken
+    /// thread, which may return the instant its context is final, already sees the
+    /// counts and flags its operation produced.
+    #[inline]
+    fn step<R>(&mut self, f: impl FnOnce(&mut Inner<T>) -> (R, Option<*const Waiter<T>>)) -> R {
+        let chan = self.chan;
+        let (r, claimed) = self.inner(|inner| {
+            let (r, claimed) = f(inner);
+            inner.check(chan.cap);
+            chan.publish(inner);
+            (r, claimed)
+        });
+        if let Some(w) = claimed {
+            // SAFETY: `f` claimed this waiter (and unlinked it) under the lock we
+            // hold and did not complete it; we never touch it again.
+            if let Some(u) = unsafe { (*w).complete(false) } {
+                self.wake.push(u);
+            }
+        }
+        r
+    }
+
+    /// Go's `chansend` minus the blocking: closed → error; a claimable waiting
+    /// receiver → hand the value over; room in the buffer → buffer it; else `Full`.
+    pub(crate) fn try_send(&mut self, v: T) -> SendAttempt<T> {
+        let cap = self.chan.cap;
+        self.step(|inner| {
+            if inner.closed {
+                return (SendAttempt::Closed(v), None);
+            }
+            if let Some(w) = inner.recvq.claim_front() {
+                // SAFETY: we won the claim: the slot is ours until `complete`.
+                unsafe { w.put(v) };
+                return (SendAttempt::Sent, Some(w as *const Waiter<T>));
+            }
+            if cap.map_or(true, |c| inner.ring.len() < c) {
+                inner.push(v);
+                return (SendAttempt::Sent, None);
+            }
+            (SendAttempt::Full(v), None)
+        })
+    }
+
+    /// Go's `chanrecv` minus the blocking: a buffered value (refilled from a parked
+    /// sender if the buffer was full), or a parked sender's value (rendezvous), or
+    /// `Closed` once closed and drained, else `Empty`.
+    pub(crate) fn try_recv(&mut self) -> RecvAttempt<T> {
+        let cap = self.chan.cap;
+        self.step(|inner| {
+            if let Some(v) = inner.ring.pop() {
+                // The buffer was full if a sender is parked: move its value into the
+                // room just made (invariant 2 keeps FIFO order). No room was made if
+                // the buffer was over capacity (invariant 7).
+                let room = cap.map_or(true, |c| inner.ring.len() < c);
+                let parked = if room {
+                    inner.sendq.claim_front()
+                } else {
+                    None
+                };
+                if let Some(w) = parked {
+                    // SAFETY: we won the claim: the slot is ours until `complete`.
+                    let sv = unsafe { w.take() }.expect("bug: parked sender without a value");
+                    // Into the room just made: a bounded ring with room never grows.
+                    inner.ring.push(sv);
+                    return (RecvAttempt::Received(v), Some(w as *const Waiter<T>));
+                }
+                return (RecvAttempt::Received(v), None);
+            }
+            if let Some(w) = inner.sendq.claim_front() {
+                // SAFETY: we won the claim: the slot is ours until `complete`.
+                let v = unsafe { w.take() }.expect("bug: parked sender without a value");
+                return (RecvAttempt::Received(v), Some(w as *const Waiter<T>));
+            }
+            if inner.closed {
+                (RecvAttempt::Closed, None)
+            } else {
+                (RecvAttempt::Empty, None)
+            }
+        })
+    }
+
+    /// Gives back a value that a dropped receive future had been handed (invariant
+    /// 7): to the first claimable waiting receiver (woken after the unlock), else to
+    /// the front of the buffer, past the capacity if need be.
+    #[cfg(feature = "async")]
+    pub(crate) fn give_back(&mut self, v: T) {
+        let cap = self.chan.cap;
+        self.step(|inner| {
+            // A claimable receiver means an empty buffer (invariant 2): handing the
+            // value to it keeps it first in line.
+            if let Some(w) = inner.recvq.claim_front() {
+                // SAFETY: we won the claim: the slot is ours until `complete`.
+                unsafe { w.put(v) };
+                return ((), Some(w as *const Waiter<T>));
+            }
+            inner.push_front(v);
+            #[cfg(any(debug_assertions, gosync_loom))]
+            if cap.is_some_and(|c| inner.ring.len() > c) {
+                inner.over_cap += 1;
+            }
+            let _ = cap;
+            ((), None)
+        })
+    }
+
+    /// Links a send waiter (holding its value) into `sendq`. The channel must be open
+    /// (checked: a waiter on a closed channel would never be woken).
+    ///
+    /// # Safety
+    /// `w` is not linked, and stays alive and unmoved until it is unlinked — by a
+    /// peer that claims it, or by [`Locked::unlink_send`] under this channel's lock.
+    pub(crate) unsafe fn enqueue_send(&mut self, w: &Waiter<T>) {
+        self.step(|inner| {
+            assert!(!inner.closed, "bug: a waiter enqueued on a closed channel");
+            // SAFETY: forwarded contract.
+            unsafe { inner.sendq.push_back(w) };
+            ((), None)
+        });
+    }
+
+    /// Links a receive waiter into `recvq`. As [`Locked::enqueue_send`].
+    ///
+    /// # Safety
+    /// As for [`Locked::enqueue_send`].
+    pub(crate) unsafe fn enqueue_recv(&mut self, w: &Waiter<T>) {
+        self.step(|inner| {
+            assert!(!inner.closed, "bug: a waiter enqueued on a closed channel");
+            // SAFETY: forwarded contract.
+            unsafe { inner.recvq.push_back(w) };
+            ((), None)
+        });
+    }
+
+    /// Unlinks a send waiter if it is still linked.
+    ///
+    /// # Safety
+    /// `w` was never linked anywhere but in this channel's `sendq`.
+    pub(crate) unsafe fn unlink_send(&mut self, w: &Waiter<T>) {
+        self.step(|inner| {
+            // SAFETY: forwarded contract.
+            unsafe { inner.sendq.remove(w) };
+            ((), None)
+        });
+    }
+
+    /// Unlinks a receive waiter if it is still linked.
+    ///
+    /// # Safety
+    /// `w` was never linked anywhere but in this channel's `recvq`.
+    pub(crate) unsafe fn unlink_recv(&mut self, w: &Waiter<T>) {
+        self.step(|inner| {
+            // SAFETY: forwarded contract.
+            unsafe { inner.recvq.remove(w) };
+            ((), None)
+        });
+    }
+
+    /// Go's `closechan` under the lock: marks the channel closed, claims every
+    /// waiter (senders keep their values: each takes it back itself), and, if the
+    /// last receiver is gone, takes the buffered values out for the caller to drop
+    /// after unlocking. Returns whether this call closed the channel.
+    fn close(&mut self, rx_gone: bool) -> (bool, Option<Ring<T>>) {
+        let chan = self.chan;
         // Closed must be visible before any waiter learns of it (a woken thread that
         // checks `is_closed()` or a fast path right after must see it closed).
         let flags = if rx_gone { CLOSED | RX_GONE } else { CLOSED };
         // ORDERING: Release, under the lock, after every value this channel ever
         // buffered: pairs with the Acquire in `looks_empty`.
-        self.flags.fetch_or(flags, Ordering::Release);
-        // SAFETY: the lock is held.
-        let ((closed_now, dropped), _) = unsafe {
-            self.locked(|inner| {
-                let closed_now = !inner.closed;
-                inner.closed = true;
-                let dropped = if rx_gone {
-                    Some(inner.ring.take_all())
-                } else {
-                    None
-                };
-                for q in [&mut inner.recvq, &mut inner.sendq] {
-                    while let Some(w) = q.claim_front() {
-                        // A parked sender keeps its value: it takes it back itself.
-                        w.set_closed();
-                        claimed.push(w);
-                    }
+        chan.flags.fetch_or(flags, Ordering::Release);
+        let mut claimed: Vec<*const Waiter<T>> = Vec::new();
+        let r = self.inner(|inner| {
+            // Room for every linked waiter first: nothing below allocates (or can
+            // fail) between a claim and its completion.
+            claimed.reserve_exact(inner.recvq.len() + inner.sendq.len());
+            let closed_now = !inner.closed;
+            inner.closed = true;
+            let dropped = rx_gone.then(|| inner.ring.take_all());
+            for q in [&mut inner.recvq, &mut inner.sendq] {
+                while let Some(w) = q.claim_front() {
+                    claimed.push(w);
                 }
-                ((closed_now, dropped), None)
-            })
-        };
+            }
+            inner.check(chan.cap);
+            chan.publish(inner);
+            (closed_now, dropped)
+        });
         // The mirrors are published: complete the claimed waiters, still under the
-        // lock (invariant 3), and wake them after it.
-        let wake: Vec<Unparker> = claimed
-            .into_iter()
+        // lock (invariant 3); they are woken after it.
+        for w in claimed {
             // SAFETY: each was claimed above under the lock we still hold, and is
             // completed exactly once here and never touched again.
-            .map(|w| unsafe { (*w).ctx().complete((*w).case()) })
-            .collect();
-        // SAFETY: the lock is held.
-        unsafe { self.unlock() };
-        for u in wake {
-            u.unpark();
+            if let Some(u) = unsafe { (*w).complete(true) } {
+                self.wake.push(u);
+            }
         }
-        drop(dropped);
-        closed_now
+        r
+    }
+}
+
+#[cfg(all(test, not(gosync_loom)))]
+mod tests {
+    //! Panics under the channel lock (the injected kind: a ring that cannot grow).
+    // A thread-local test switch, not state shared between threads.
+    #![allow(clippy::disallowed_types)]
+
+    use crate::chan::{self, RecvError};
+    use std::cell::Cell;
+    use std::panic::{catch_unwind, AssertUnwindSafe};
+
+    std::thread_local! {
+        /// Armed: the next growth point under a channel lock on this thread panics.
+        static PANIC_AT_GROWTH: Cell<bool> = const { Cell::new(false) };
+    }
+
+    /// Where a ring may grow under the lock (every buffering push). Panics once when
+    /// armed by [`arm`].
+    pub(super) fn fail_point() {
+        if PANIC_AT_GROWTH.with(|p| p.replace(false)) {
+            panic!("injected: the ring cannot grow");
+        }
+    }
+
+    fn arm() {
+        PANIC_AT_GROWTH.with(|p| p.set(true));
+    }
+
+    #[test]
+    fn a_panic_under_the_lock_releases_it_and_leaves_the_channel_consistent() {
+        let (tx, rx) = chan::unbounded::<u32>();
+        tx.send(1).unwrap();
+        arm();
+        let err = catch_unwind(AssertUnwindSafe(|| tx.send(2))).unwrap_err();
+        assert_eq!(
+            err.downcast_ref::<&str>(),
+            Some(&"injected: the ring cannot grow")
+        );
+        // The lock is free (these would hang otherwise) and the counts are right.
+        assert_eq!(rx.len(), 1);
+        tx.send(3).unwrap();
+        arm();
+        assert!(catch_unwind(AssertUnwindSafe(|| tx.try_send(4))).is_err());
+        assert_eq!(rx.len(), 2);
+        assert_eq!(rx.recv(), Ok(1));
+        assert_eq!(rx.recv(), Ok(3));
+        assert_eq!(rx.try_recv(), Err(chan::TryRecvError::Empty));
+        // A parked receiver is still served.
+        std::thread::scope(|s| {
+            let t = s.spawn(|| rx.recv());
+            while rx.waiting_receivers() == 0 {
+                std::thread::yield_now();
+            }
+            tx.send(5).unwrap();
+            assert_eq!(t.join().unwrap(), Ok(5));
+        });
+    }
+
+    #[test]
+    fn the_last_sender_dropped_by_a_panic_under_the_lock_still_closes() {
+        let (tx, rx) = chan::unbounded::<u32>();
+        tx.send(1).unwrap();
+        let t = std::thread::spawn(move || {
+            arm();
+            // Panics under the lock; unwinding drops `tx`, the last sender, whose
+            // close takes the same lock.
+            let _ = tx.send(2);
+        });
+        assert!(t.join().is_err());
+        assert!(rx.is_closed());
+        assert_eq!(rx.recv(), Ok(1));
+        assert_eq!(rx.recv(), Err(RecvError));
+    }
+
+    #[cfg(feature = "async")]
+    #[test]
+    fn a_panic_under_a_select_s_locks_releases_every_one() {
+        use crate::chan::SendError;
+        use crate::Select;
+
+        let (tx, rx) = chan::unbounded::<u32>();
+        let (tx2, rx2) = chan::bounded::<u32>(0);
+        arm();
+        let fut = Select::new()
+            .send(&tx, 1, |r| r.map_err(SendError::into_inner))
+            .recv(&rx2, |_| Ok(()))
+            .wait_async();
+        // The async select runs pass 1 under every lock at once.
+        let err = catch_unwind(AssertUnwindSafe(|| futures::executor::block_on(fut)));
+        assert!(err.is_err());
+        // Both locks are free and nothing is left linked.
+        assert_eq!((rx.len(), rx2.waiting_receivers()), (0, 0));
+        tx.send(7).unwrap();
+        assert_eq!(rx.recv(), Ok(7));
+        std::thread::scope(|s| {
+            s.spawn(|| tx2.send(8).unwrap());
+            assert_eq!(rx2.recv(), Ok(8));
+        });
     }
 }

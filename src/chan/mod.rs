@@ -34,7 +34,7 @@ pub use error::{
 };
 #[cfg(feature = "async")]
 pub use future::{RecvFuture, RecvStream, SendFuture, SendSink};
-pub(crate) use hchan::{Hchan, RecvAttempt, SendAttempt};
+pub(crate) use hchan::{Hchan, Locked, RecvAttempt, SendAttempt};
 pub(crate) use timer::Timer;
 pub use timer::{after, at, tick};
 pub use weak::WeakSender;

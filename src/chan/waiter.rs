@@ -6,7 +6,7 @@
 //! are served in one arrival order. Its fields are grouped by who may touch them:
 //!
 //! - `links`: under the channel lock only (queue surgery).
-//! - `slot`, `closed`: by the waiting thread before it links the waiter and after its
+//! - `slot`: by the waiting thread before it links the waiter and after its
 //!   [`Context`] reached a final state; in between, only by the peer that won the
 //!   context's claim (one CAS), and only until it completes the context.
 //! - `ctx`, `case`: immutable.
@@ -14,11 +14,15 @@
 //! A waiter is claimed only by a thread that holds the lock of the channel whose queue
 //! it is linked in, and that thread completes the claimed context before unlocking.
 //! So the owner of a single-channel operation that takes that lock finds the context
-//! `WAITING` or final, never `BUSY` (a select's context, shared by waiters in several
-//! channels, may be `BUSY` under another channel's lock).
+//! `Waiting` or final, never `Busy` (a select's context, shared by waiters in several
+//! channels, may be `Busy` under another channel's lock).
+//!
+//! How the operation ended is read in one place, [`Waiter::outcome`], by the blocking,
+//! async and select paths alike.
 
+use super::error::{RecvTimeoutError, SendTimeoutError};
 use crate::facade::UnsafeCell;
-use crate::park::Context;
+use crate::park::{Context, State, Unparker};
 use std::fmt;
 use std::ptr;
 
@@ -41,8 +45,54 @@ pub(crate) struct Waiter<T> {
     links: UnsafeCell<Links<T>>,
     /// A sender's value until it is taken; a receiver's value once handed over.
     slot: UnsafeCell<Option<T>>,
-    /// Set by the peer that completed this waiter because the channel closed.
-    closed: UnsafeCell<bool>,
+}
+
+/// How a waiter's operation ended, with what its slot held: read by
+/// [`Waiter::outcome`] once the waiter's context is final and the waiter unlinked.
+#[derive(Debug)]
+pub(crate) enum Outcome<T> {
+    /// A peer completed this waiter's operation: a receiver got this value (a
+    /// sender's slot is empty: its value was taken).
+    Completed(Option<T>),
+    /// The channel closed: a sender gets its value back (a receiver gets nothing).
+    Closed(Option<T>),
+    /// Not completed: the owner aborted (deadline, dropped future), or another case of
+    /// the same select won. A sender gets its value back.
+    NotChosen(Option<T>),
+}
+
+impl<T> Outcome<T> {
+    /// A receive's result. `Timeout` when the waiter was not chosen.
+    pub(crate) fn into_recv(self) -> Result<T, RecvTimeoutError> {
+        match self {
+            Outcome::Completed(v) => Ok(v.expect("bug: receiver completed without a value")),
+            Outcome::Closed(v) => {
+                debug_assert!(v.is_none(), "bug: receiver failed by close holds a value");
+                Err(RecvTimeoutError::Closed)
+            }
+            Outcome::NotChosen(v) => {
+                debug_assert!(v.is_none(), "bug: unchosen receiver holds a value");
+                Err(RecvTimeoutError::Timeout)
+            }
+        }
+    }
+
+    /// A send's result, handing the value back unless it was sent. `Timeout` when
+    /// the waiter was not chosen.
+    pub(crate) fn into_send(self) -> Result<(), SendTimeoutError<T>> {
+        match self {
+            Outcome::Completed(v) => {
+                debug_assert!(v.is_none(), "bug: completed sender kept its value");
+                Ok(())
+            }
+            Outcome::Closed(v) => Err(SendTimeoutError::Closed(
+                v.expect("bug: sender failed by close lost its value"),
+            )),
+            Outcome::NotChosen(v) => Err(SendTimeoutError::Timeout(
+                v.expect("bug: unchosen sender lost its value"),
+            )),
+        }
+    }
 }
 
 impl<T> fmt::Debug for Waiter<T> {
@@ -58,7 +108,11 @@ impl<T> Waiter<T> {
     ///
     /// The waiter must not move once linked; callers keep it in a local they never
     /// move until their context reached a final state and the waiter is unlinked.
-    pub(crate) fn new(ctx: &Context, case: usize, value: Option<T>) -> Self {
+    ///
+    /// # Safety
+    /// `ctx` stays alive and in place for as long as the waiter is used: linked, or
+    /// any of its methods called. (Dropping the waiter does not touch `ctx`.)
+    pub(crate) unsafe fn new(ctx: &Context, case: usize, value: Option<T>) -> Self {
         Waiter {
             ctx,
             case,
@@ -68,24 +122,14 @@ impl<T> Waiter<T> {
                 linked: false,
             }),
             slot: UnsafeCell::new(value),
-            closed: UnsafeCell::new(false),
         }
     }
 
     /// The context this waiter belongs to.
-    ///
-    /// # Safety
-    /// The waiter is live (its context outlives it).
     #[inline]
-    pub(crate) unsafe fn ctx(&self) -> &Context {
-        // SAFETY: a waiter never outlives its context (both are on the waiting
-        // thread's stack, the context declared first).
+    pub(crate) fn ctx(&self) -> &Context {
+        // SAFETY: a waiter never outlives its context (`Waiter::new`'s contract).
         unsafe { &*self.ctx }
-    }
-
-    #[inline]
-    pub(crate) fn case(&self) -> usize {
-        self.case
     }
 
     /// Takes the value out of the slot.
@@ -108,39 +152,51 @@ impl<T> Waiter<T> {
         self.slot.with_mut(|p| unsafe { *p = Some(v) });
     }
 
-    /// Marks the waiter as completed by a close.
+    /// Completes the operation this waiter stands for (case `case` of its context):
+    /// the value moved (`closed == false`), or its channel closed. Returns what wakes
+    /// the owner, for the lock's wake list.
     ///
     /// # Safety
-    /// As for [`Waiter::take`].
+    /// As for [`Context::complete`]: the caller claimed this waiter's context (and
+    /// unlinked the waiter), and touches neither again.
     #[inline]
-    pub(crate) unsafe fn set_closed(&self) {
-        // SAFETY: exclusive access per the caller's contract.
-        self.closed.with_mut(|p| unsafe { *p = true });
+    pub(crate) unsafe fn complete(&self, closed: bool) -> Option<Unparker> {
+        let outcome = if closed {
+            State::Closed(self.case)
+        } else {
+            State::Operation(self.case)
+        };
+        // SAFETY: forwarded contract.
+        unsafe { self.ctx().complete(outcome) }
     }
 
-    /// Whether the waiter was completed by a close.
+    /// How this waiter's operation ended, taking its slot's value: the one reading of
+    /// a finished waiter, for every path (blocking, async, select).
     ///
     /// # Safety
-    /// As for [`Waiter::take`].
-    #[inline]
-    pub(crate) unsafe fn is_closed(&self) -> bool {
-        // SAFETY: exclusive access per the caller's contract.
-        self.closed.with(|p| unsafe { *p })
-    }
-
-    /// Whether the waiter is in a queue.
-    #[allow(dead_code)] // for select and the debug checks
-    ///
-    /// # Safety
-    /// The channel lock is held.
-    #[inline]
-    pub(crate) unsafe fn is_linked(&self) -> bool {
-        // SAFETY: links are guarded by the channel lock, which the caller holds.
-        self.links.with(|l| unsafe { (*l).linked })
+    /// The context is final and the waiter unlinked (no peer can reach it any more):
+    /// the slot is the owner's again.
+    pub(crate) unsafe fn outcome(&self) -> Outcome<T> {
+        let state = self.ctx().state();
+        // SAFETY: the slot is ours (contract).
+        let v = unsafe { self.take() };
+        match state {
+            State::Operation(i) if i == self.case => Outcome::Completed(v),
+            State::Closed(i) if i == self.case => Outcome::Closed(v),
+            State::Operation(_) | State::Closed(_) | State::Aborted => Outcome::NotChosen(v),
+            State::Waiting | State::Busy => {
+                unreachable!("bug: outcome of a waiter whose context is {state:?}")
+            }
+        }
     }
 }
 
-/// A FIFO queue of waiters (`sendq` or `recvq`), guarded by the channel lock.
+/// A FIFO queue of waiters (`sendq` or `recvq`).
+///
+/// It lives in the channel's guarded state, so a reference to it is proof that the
+/// channel lock is held; the waiters linked in it, and their links, are touched only
+/// through it. Every linked waiter is live: [`push_back`](Self::push_back)'s caller
+/// keeps it alive and in place until it is unlinked (invariant 5 of `chan::hchan`).
 pub(crate) struct WaitQueue<T> {
     head: *const Waiter<T>,
     tail: *const Waiter<T>,
@@ -178,11 +234,11 @@ impl<T> WaitQueue<T> {
     /// Links `w` at the back.
     ///
     /// # Safety
-    /// The channel lock is held; `w` is not linked and stays alive and unmoved until
-    /// unlinked.
+    /// `w` is not linked, and stays alive and unmoved until it is unlinked from this
+    /// queue (by [`remove`](Self::remove) or [`claim_front`](Self::claim_front)).
     pub(crate) unsafe fn push_back(&mut self, w: &Waiter<T>) {
         let wp: *const Waiter<T> = w;
-        // SAFETY: the lock is held; `w` and the tail are live waiters.
+        // SAFETY: `&mut self` is the lock; `w` and the tail are live waiters.
         unsafe {
             w.links.with_mut(|l| {
                 debug_assert!(!(*l).linked, "bug: waiter linked twice");
@@ -205,9 +261,10 @@ impl<T> WaitQueue<T> {
     /// Unlinks `w` if it is linked (in this queue). Returns whether it was.
     ///
     /// # Safety
-    /// The channel lock is held; `w` is live and, if linked, linked in this queue.
+    /// If `w` is linked, it is linked in this queue (not in another channel's, nor in
+    /// the other queue of this channel).
     pub(crate) unsafe fn remove(&mut self, w: &Waiter<T>) -> bool {
-        // SAFETY: the lock is held; linked neighbours are live waiters.
+        // SAFETY: `&mut self` is the lock; linked neighbours are live waiters.
         unsafe {
             let (prev, next, linked) = w.links.with(|l| ((*l).prev, (*l).next, (*l).linked));
             if !linked {
@@ -240,18 +297,14 @@ impl<T> WaitQueue<T> {
     /// or aborted (their deadline passed) are dropped from the queue on the way; their
     /// owners find them unlinked. Go's `dequeue` with its `selectDone` skip.
     ///
-    /// The claimed waiter must be completed by the caller ([`Context::complete`]).
-    ///
-    /// # Safety
-    /// The channel lock is held.
-    pub(crate) unsafe fn claim_front(&mut self) -> Option<&Waiter<T>> {
+    /// The claimed waiter must be completed by the caller ([`Waiter::complete`]).
+    pub(crate) fn claim_front(&mut self) -> Option<&Waiter<T>> {
         while !self.head.is_null() {
-            // SAFETY: the lock is held, so the head is a live linked waiter.
+            // SAFETY: linked waiters are live (type docs).
             let w = unsafe { &*self.head };
-            // SAFETY: as above.
+            // SAFETY: `w` is linked in this queue.
             unsafe { self.remove(w) };
-            // SAFETY: `w` is live; its context outlives it.
-            if unsafe { w.ctx() }.try_claim() {
+            if w.ctx().try_claim() {
                 return Some(w);
             }
         }
@@ -259,14 +312,12 @@ impl<T> WaitQueue<T> {
     }
 
     /// Calls `f` on every linked waiter, front to back (for the invariant checker).
-    ///
-    /// # Safety
-    /// The channel lock is held.
     #[cfg(any(debug_assertions, gosync_loom))]
-    pub(crate) unsafe fn for_each(&self, mut f: impl FnMut(&Waiter<T>)) {
+    fn for_each(&self, mut f: impl FnMut(&Waiter<T>)) {
         let mut cur = self.head;
         while !cur.is_null() {
-            // SAFETY: the lock is held, so linked waiters are live.
+            // SAFETY: linked waiters are live (type docs), and their links are ours
+            // while we hold the queue.
             let w = unsafe { &*cur };
             f(w);
             // SAFETY: as above.
@@ -275,20 +326,14 @@ impl<T> WaitQueue<T> {
     }
 
     /// The context of the first still-claimable waiter, if any (for the checker).
-    ///
-    /// # Safety
-    /// The channel lock is held.
     #[cfg(any(debug_assertions, gosync_loom))]
-    pub(crate) unsafe fn first_claimable(&self) -> Option<*const Context> {
+    pub(crate) fn first_claimable(&self) -> Option<*const Context> {
         let mut found = None;
-        // SAFETY: forwarded contract.
-        unsafe {
-            self.for_each(|w| {
-                if found.is_none() && w.ctx().state() == crate::park::WAITING {
-                    found = Some(w.ctx);
-                }
-            })
-        };
+        self.for_each(|w| {
+            if found.is_none() && w.ctx().state() == State::Waiting {
+                found = Some(w.ctx);
+            }
+        });
         found
     }
 }

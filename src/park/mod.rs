@@ -10,6 +10,8 @@
 //!   plain store (asymmetric fences make the handshake with parkers).
 //! - `waker::WakerSlot` (feature `async`): where a task leaves its `Waker`, so that a
 //!   [`Context`] can stand for a task as well as for a thread.
+//! - [`wake_list::WakeList`]: the threads and tasks a completer collects under a lock
+//!   and wakes after releasing it, every one even if a task's waker panics.
 //! - `timers` (feature `async`): the one lazily started thread that wakes tasks
 //!   waiting on timer receivers at their deadlines.
 
@@ -19,36 +21,99 @@ pub(crate) mod spin;
 pub(crate) mod table;
 #[cfg(feature = "async")]
 pub(crate) mod timers;
+pub(crate) mod wake_list;
 #[cfg(feature = "async")]
 pub(crate) mod waker;
+
+pub(crate) use wake_list::{WakeList, Wakeup};
 
 use crate::facade::{thread, AtomicUsize, Ordering, UnsafeCell};
 use std::fmt;
 use std::time::Instant;
 
-/// State of a [`Context`] (as returned by [`Context::state`]):
+/// Where a [`Context`] stands: the claim word, read as an enum.
 ///
-/// | value            | meaning                                  | who moves it on        |
-/// |------------------|------------------------------------------|------------------------|
-/// | `WAITING`        | linked, nobody has claimed it            | a peer (CAS → `BUSY`), or the owner (CAS → `ABORTED`) |
-/// | `BUSY`           | a peer won the claim and is moving data  | that peer (→ `SELECTED + case`) |
-/// | `ABORTED`        | the owner gave up (deadline)             | final                  |
-/// | `SELECTED + i`   | case `i` completed (value moved, or closed) | final               |
+/// | state           | meaning                                         | who moves it on  |
+/// |-----------------|-------------------------------------------------|------------------|
+/// | `Waiting`       | linked, nobody has claimed it                   | a peer ([`try_claim`](Context::try_claim) → `Busy`), or the owner ([`try_abort`](Context::try_abort) → `Aborted`) |
+/// | `Busy`          | a peer won the claim and is moving the value   | that peer ([`complete`](Context::complete) → `Operation` or `Closed`) |
+/// | `Aborted`       | the owner gave up (deadline, dropped future)    | final            |
+/// | `Operation(i)`  | case `i` completed: its value moved             | final            |
+/// | `Closed(i)`     | case `i` completed by its channel's close       | final            |
 ///
-/// The raw word also carries [`SLEEPING`], set by the owner (only from `WAITING`) once
-/// it has stored its thread handle and is about to park: a claimer takes the handle
-/// and wakes the thread only then, so a hand-off to a thread that is still spinning
-/// costs no handle clone and no unpark.
-pub(crate) const WAITING: usize = 0;
-/// See [`WAITING`].
-pub(crate) const BUSY: usize = 1;
-/// See [`WAITING`].
-pub(crate) const ABORTED: usize = 2;
-/// See [`WAITING`]: final states are `SELECTED + case index`.
-pub(crate) const SELECTED: usize = 3;
+/// The atomic word is converted to and from this enum only by [`State::word`] and
+/// [`State::from_word`]. The word also carries [`SLEEPING`], set by the owner (only
+/// from `Waiting`) once it has stored its thread handle and is about to park: a
+/// claimer takes the handle and wakes the thread only then, so a hand-off to a thread
+/// that is still spinning costs no handle clone and no unpark. `SLEEPING` is never
+/// part of a `State`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum State {
+    /// Linked, not claimed.
+    Waiting,
+    /// Claimed by a peer that has not completed it yet.
+    Busy,
+    /// Given up by its owner. Final.
+    Aborted,
+    /// Case `i` completed: a value was handed over or taken. Final.
+    Operation(usize),
+    /// Case `i` completed because its channel closed. Final.
+    Closed(usize),
+}
+
 /// Flag in the raw state word: the owner is parked (or about to park) and must be
-/// woken through its thread handle. Never visible through [`Context::state`].
+/// woken through its thread handle. Never part of a [`State`].
 const SLEEPING: usize = 1 << (usize::BITS - 1);
+
+impl State {
+    /// The word for this state (without `SLEEPING`): `0` waiting, `1` busy, `2`
+    /// aborted, `3 + 2i` operation `i`, `4 + 2i` closed `i`.
+    #[inline]
+    const fn word(self) -> usize {
+        match self {
+            State::Waiting => 0,
+            State::Busy => 1,
+            State::Aborted => 2,
+            State::Operation(i) => 3 + 2 * i,
+            State::Closed(i) => 4 + 2 * i,
+        }
+    }
+
+    /// The state a word (with or without `SLEEPING`) stands for.
+    #[inline]
+    const fn from_word(w: usize) -> State {
+        match w & !SLEEPING {
+            0 => State::Waiting,
+            1 => State::Busy,
+            2 => State::Aborted,
+            w => {
+                let i = (w - 3) / 2;
+                if w % 2 == 1 {
+                    State::Operation(i)
+                } else {
+                    State::Closed(i)
+                }
+            }
+        }
+    }
+
+    /// Whether nobody will change the state any more (`Aborted`, `Operation`,
+    /// `Closed`).
+    #[inline]
+    #[cfg_attr(not(feature = "async"), allow(dead_code))]
+    pub(crate) const fn is_final(self) -> bool {
+        !matches!(self, State::Waiting | State::Busy)
+    }
+
+    /// The case a final state completed (`Operation` or `Closed`), if any.
+    #[inline]
+    pub(crate) const fn case(self) -> Option<usize> {
+        match self {
+            State::Operation(i) | State::Closed(i) => Some(i),
+            _ => None,
+        }
+    }
+}
 
 /// When a blocking operation gives up.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -83,24 +148,23 @@ impl Block {
     }
 }
 
-/// One blocked operation of one thread or task: the "selected" word and the wake
-/// handle.
+/// One blocked operation of one thread or task: the claim word (a [`State`]) and
+/// the wake handle.
 ///
 /// A thread's context lives on its stack for as long as any waiter pointing at it is
 /// linked into a queue or claimed ([`Context::wait`] returns only on a final state).
 /// A task's context lives inside its pinned future, whose `Drop` unlinks its waiter
 /// and, if a peer claimed the context, settles the outcome before the memory goes.
 ///
-/// The claimer's protocol is the same for both: CAS `WAITING` → `BUSY`, move the
-/// value, [`complete`](Context::complete) (which takes the wake handle while still
-/// `BUSY`, then publishes the final state and never touches the context again), and
-/// wake after unlocking. A task's poll registers its waker first and reads the state
-/// after ([`Context::poll_state`]), so a claim is never missed: either the claimer
-/// takes the new waker, or the poll sees `BUSY` or final. (`SLEEPING` is a thread's
-/// business only: a task context never sets it.)
+/// The claimer's protocol is the same for both: [`try_claim`](Context::try_claim)
+/// (`Waiting` → `Busy`), move the value, [`complete`](Context::complete) (which takes
+/// the wake handle while still `Busy`, then publishes the final state and never
+/// touches the context again), and wake after unlocking. A task's poll registers its
+/// waker first and reads the state after ([`Context::poll_state`]), so a claim is
+/// never missed: either the claimer takes the new waker, or the poll sees `Busy` or
+/// final. (`SLEEPING` is a thread's business only: a task context never sets it.)
 pub(crate) struct Context {
-    /// `WAITING`, `BUSY`, `ABORTED` or `SELECTED + case` (table above), plus the
-    /// `SLEEPING` flag.
+    /// A [`State`] as a word ([`State::word`]), plus the `SLEEPING` flag.
     state: AtomicUsize,
     /// Whom to wake.
     wake: Wake,
@@ -108,7 +172,7 @@ pub(crate) struct Context {
 
 /// The wake handle of a [`Context`].
 enum Wake {
-    /// The thread to wake. Written by the owner while the state is `WAITING` without
+    /// The thread to wake. Written by the owner while the state is `Waiting` without
     /// `SLEEPING` (it sets `SLEEPING` with Release right after); from a claim of a
     /// `SLEEPING` context on, owned by the claimer, which takes it out before
     /// publishing the final state (after which the context may be gone).
@@ -135,29 +199,22 @@ impl fmt::Debug for Context {
     }
 }
 
-/// Wakes a thread or task whose [`Context`] was completed; call it after unlocking.
-#[must_use = "a completed waiter must be woken"]
+/// Wakes a thread or task whose [`Context`] was completed. Goes into the lock's
+/// [`WakeList`], which wakes it after the lock is released.
 #[derive(Debug)]
-pub(crate) struct Unparker(Option<Handle>);
+pub(crate) struct Unparker(Handle);
 
-impl Unparker {
-    /// Wakes the thread, if it was parked (or about to park) on its context, or the
-    /// task, if it had registered a waker (one that was registering at that moment
+impl Wakeup for Unparker {
+    /// Wakes the thread, parked (or about to park) on its context, or the task
+    /// through the waker it registered (a task that was registering at that moment
     /// sees the final state itself).
     #[inline]
-    pub(crate) fn unpark(self) {
+    fn wake(self) {
         match self.0 {
-            Some(Handle::Thread(t)) => t.unpark(),
+            Handle::Thread(t) => t.unpark(),
             #[cfg(feature = "async")]
-            Some(Handle::Task(w)) => w.wake(),
-            None => {}
+            Handle::Task(w) => w.wake(),
         }
-    }
-}
-
-impl Default for Context {
-    fn default() -> Self {
-        Self::new()
     }
 }
 
@@ -167,7 +224,7 @@ impl Context {
     #[inline]
     pub(crate) fn new() -> Self {
         Context {
-            state: AtomicUsize::new(WAITING),
+            state: AtomicUsize::new(State::Waiting.word()),
             wake: Wake::Thread(UnsafeCell::new(None)),
         }
     }
@@ -177,18 +234,18 @@ impl Context {
     #[cfg(feature = "async")]
     pub(crate) fn new_task() -> Self {
         Context {
-            state: AtomicUsize::new(WAITING),
+            state: AtomicUsize::new(State::Waiting.word()),
             wake: Wake::Task(waker::WakerSlot::new()),
         }
     }
 
-    /// Claims this context for a peer: `WAITING` → `BUSY`. Exactly one claim or abort
+    /// Claims this context for a peer: `Waiting` → `Busy`. Exactly one claim or abort
     /// ever succeeds. The winner must call [`Context::complete`].
     #[inline]
     pub(crate) fn try_claim(&self) -> bool {
         let mut cur = self.state.load(Ordering::Relaxed);
         loop {
-            if cur & !SLEEPING != WAITING {
+            if State::from_word(cur) != State::Waiting {
                 return false;
             }
             // ORDERING: Acquire pairs with the owner's Release when it set SLEEPING,
@@ -196,7 +253,7 @@ impl Context {
             // claimer reads was written under the channel lock it holds.)
             match self.state.compare_exchange_weak(
                 cur,
-                BUSY | (cur & SLEEPING),
+                State::Busy.word() | (cur & SLEEPING),
                 Ordering::Acquire,
                 Ordering::Relaxed,
             ) {
@@ -206,18 +263,22 @@ impl Context {
         }
     }
 
-    /// Publishes the final state `SELECTED + case` and hands back what wakes the
-    /// owner (nothing if it never parked).
+    /// Publishes the final state `outcome` (`Operation` or `Closed`) and hands back
+    /// what wakes the owner (nothing if it never parked).
     ///
     /// # Safety
     /// The caller won [`Context::try_claim`] on this context and has not completed it
     /// yet. After this call the context may be freed at any moment: the caller must
     /// not touch it (nor any waiter pointing at it) again.
     #[inline]
-    pub(crate) unsafe fn complete(&self, case: usize) -> Unparker {
+    pub(crate) unsafe fn complete(&self, outcome: State) -> Option<Unparker> {
+        debug_assert!(
+            outcome.case().is_some(),
+            "bug: a claimed context completed as {outcome:?}"
+        );
         let h = match &self.wake {
             Wake::Thread(thread) => {
-                // Only the claimer writes the state while it is BUSY.
+                // Only the claimer writes the state while it is Busy.
                 let sleeping = self.state.load(Ordering::Relaxed) & SLEEPING != 0;
                 if sleeping {
                     // The owner stored the handle before setting SLEEPING (which our
@@ -232,7 +293,7 @@ impl Context {
                     None
                 }
             }
-            // Taken while still BUSY: after the store below the future that holds
+            // Taken while still Busy: after the store below the future that holds
             // this context may be dropped at once.
             #[cfg(feature = "async")]
             Wake::Task(slot) => slot.take().map(Handle::Task),
@@ -240,19 +301,19 @@ impl Context {
         // ORDERING: Release pairs with the Acquire load in `wait` / `poll_state`: the
         // value written into the waiter's slot before this store is visible to the
         // woken thread or task.
-        self.state.store(SELECTED + case, Ordering::Release);
-        Unparker(h)
+        self.state.store(outcome.word(), Ordering::Release);
+        h.map(Unparker)
     }
 
     /// For the task that owns this context: registers `waker` for the claimer to take,
     /// then returns the state read after registering.
     ///
-    /// `WAITING`: nobody has claimed it yet, and whoever does will wake `waker` (or a
-    /// waker of the same task). `BUSY`: a claimer is inside its critical section; the
+    /// `Waiting`: nobody has claimed it yet, and whoever does will wake `waker` (or a
+    /// waker of the same task). `Busy`: a claimer is inside its critical section; the
     /// caller waits for it to finish (e.g. by taking the lock the claimer holds), then
     /// asks again. Final: done.
     #[cfg(feature = "async")]
-    pub(crate) fn poll_state(&self, waker: &std::task::Waker) -> usize {
+    pub(crate) fn poll_state(&self, waker: &std::task::Waker) -> State {
         match &self.wake {
             Wake::Task(slot) => slot.register(waker),
             Wake::Thread(_) => unreachable!("bug: poll_state on a thread's context"),
@@ -272,23 +333,23 @@ impl Context {
     /// is linked: nobody else can reach it.
     #[cfg(feature = "async")]
     pub(crate) unsafe fn reset(&self) {
-        debug_assert!(self.state() >= ABORTED, "bug: reset of a live context");
+        debug_assert!(self.state().is_final(), "bug: reset of a live context");
         // ORDERING: Relaxed: the next peer reaches the context only through a waiter
         // linked under a channel lock, whose release publishes this store.
-        self.state.store(WAITING, Ordering::Relaxed);
+        self.state.store(State::Waiting.word(), Ordering::Relaxed);
     }
 
-    /// The owner gives up: `WAITING` → `ABORTED`. Fails when a peer claimed first.
+    /// The owner gives up: `Waiting` → `Aborted`. Fails when a peer claimed first.
     #[inline]
     pub(crate) fn try_abort(&self) -> bool {
         let mut cur = self.state.load(Ordering::Relaxed);
         loop {
-            if cur & !SLEEPING != WAITING {
+            if State::from_word(cur) != State::Waiting {
                 return false;
             }
             match self.state.compare_exchange_weak(
                 cur,
-                ABORTED,
+                State::Aborted.word(),
                 Ordering::Acquire,
                 Ordering::Relaxed,
             ) {
@@ -298,20 +359,21 @@ impl Context {
         }
     }
 
-    /// The current state (Acquire), without the `SLEEPING` flag.
+    /// The current state (an Acquire load).
     #[inline]
-    pub(crate) fn state(&self) -> usize {
-        self.state.load(Ordering::Acquire) & !SLEEPING
+    pub(crate) fn state(&self) -> State {
+        State::from_word(self.state.load(Ordering::Acquire))
     }
 
     /// Waits until a peer completes this context, or until `deadline` passes and the
-    /// owner wins the abort. Returns the final state: `SELECTED + case` or `ABORTED`.
+    /// owner wins the abort. Returns the final state: `Operation`, `Closed` or
+    /// `Aborted`.
     ///
     /// Spins first, for as long as this thread's recent waits say is worth it (see
     /// [`spin`]: a peer on another core often answers within microseconds, far
-    /// sooner than a parked thread can run again), then stores the thread handle, sets `SLEEPING` and parks. Spurious and stale
-    /// unparks only cause another loop.
-    pub(crate) fn wait(&self, deadline: Option<std::time::Instant>) -> usize {
+    /// sooner than a parked thread can run again), then stores the thread handle, sets
+    /// `SLEEPING` and parks. Spurious and stale unparks only cause another loop.
+    pub(crate) fn wait(&self, deadline: Option<std::time::Instant>) -> State {
         #[allow(clippy::infallible_destructuring_match)] // two variants with `async`
         let thread_slot = match &self.wake {
             Wake::Thread(t) => t,
@@ -321,26 +383,25 @@ impl Context {
         let mut spin = spin::Spin::new();
         loop {
             let raw = self.state.load(Ordering::Acquire);
-            let s = raw & !SLEEPING;
-            if s >= SELECTED {
-                return s;
-            }
-            if s == BUSY {
-                // The claimer is inside its critical section moving the value; it
-                // will publish the final state in a moment. (It only wakes us if we
-                // were SLEEPING before it claimed.)
-                if raw & SLEEPING != 0 {
-                    thread::park();
-                } else {
-                    thread::yield_now();
+            match State::from_word(raw) {
+                State::Waiting => {}
+                State::Busy => {
+                    // The claimer is inside its critical section moving the value; it
+                    // will publish the final state in a moment. (It only wakes us if
+                    // we were SLEEPING before it claimed.)
+                    if raw & SLEEPING != 0 {
+                        thread::park();
+                    } else {
+                        thread::yield_now();
+                    }
+                    continue;
                 }
-                continue;
+                done => return done,
             }
-            // WAITING
             if let Some(d) = deadline {
                 if crate::facade::expired(d) {
                     if self.try_abort() {
-                        return ABORTED;
+                        return State::Aborted;
                     }
                     continue;
                 }
@@ -349,7 +410,7 @@ impl Context {
                 continue;
             }
             if raw & SLEEPING == 0 {
-                // SAFETY: while the state is WAITING without SLEEPING only the owner
+                // SAFETY: while the state is Waiting without SLEEPING only the owner
                 // (this thread) touches the handle.
                 thread_slot.with_mut(|p| unsafe {
                     if (*p).is_none() {
@@ -360,8 +421,8 @@ impl Context {
                 if self
                     .state
                     .compare_exchange(
-                        WAITING,
-                        WAITING | SLEEPING,
+                        State::Waiting.word(),
+                        State::Waiting.word() | SLEEPING,
                         Ordering::Release,
                         Ordering::Relaxed,
                     )
@@ -376,5 +437,36 @@ impl Context {
                 None => thread::park(),
             }
         }
+    }
+}
+
+#[cfg(all(test, not(gosync_loom)))]
+mod tests {
+    use super::State;
+
+    #[test]
+    fn state_words_round_trip() {
+        let states = [
+            State::Waiting,
+            State::Busy,
+            State::Aborted,
+            State::Operation(0),
+            State::Closed(0),
+            State::Operation(1),
+            State::Closed(1),
+            State::Operation(u32::MAX as usize),
+            State::Closed(u32::MAX as usize),
+        ];
+        for s in states {
+            assert_eq!(State::from_word(s.word()), s);
+            assert_eq!(State::from_word(s.word() | super::SLEEPING), s);
+        }
+        let words: Vec<usize> = states.iter().map(|s| s.word()).collect();
+        for (i, w) in words.iter().enumerate() {
+            assert!(!words[..i].contains(w), "two states share word {w}");
+        }
+        assert!(!State::Waiting.is_final() && !State::Busy.is_final());
+        assert!(State::Aborted.is_final() && State::Aborted.case().is_none());
+        assert_eq!(State::Closed(3).case(), Some(3));
     }
 }

@@ -28,7 +28,6 @@
 //! node behind. The unparker wakes the task after unlocking, as it would a thread.
 
 use crate::facade::{thread, AtomicUsize, Mutex, Ordering, UnsafeCell};
-use std::panic::{self, AssertUnwindSafe};
 use std::ptr;
 use std::time::Instant;
 
@@ -39,7 +38,7 @@ enum Wake {
     Task(std::task::Waker),
 }
 
-impl Wake {
+impl super::Wakeup for Wake {
     /// Wakes it; called after the bucket lock is released.
     fn wake(self) {
         match self {
@@ -47,22 +46,6 @@ impl Wake {
             #[cfg(feature = "async")]
             Wake::Task(w) => w.wake(),
         }
-    }
-}
-
-/// Wakes every one of `wakes`, in order, even if a task's waker panics in `wake()`;
-/// the first such panic resumes once all are woken (later ones are dropped). Called
-/// after the bucket lock is released, when every token is published: a panic here
-/// leaves no node linked and no waiter without its wake-up.
-fn wake_each(wakes: impl IntoIterator<Item = Wake>) {
-    let mut first_panic = None;
-    for w in wakes {
-        if let Err(payload) = panic::catch_unwind(AssertUnwindSafe(|| w.wake())) {
-            first_panic.get_or_insert(payload);
-        }
-    }
-    if let Some(payload) = first_panic {
-        panic::resume_unwind(payload);
     }
 }
 
@@ -306,6 +289,10 @@ pub(crate) enum Queueing {
 /// `before_sleep` runs once the thread is linked and the bucket lock released, before
 /// it sleeps (not at all when `validate` fails). A `Cond` waiter unlocks its mutex
 /// there: a wake-up sent after that unlock finds the waiter already queued.
+///
+/// If `before_sleep` panics, the node (on this frame) is unlinked under the bucket
+/// lock before the panic leaves: no queue keeps a pointer to it. A token an unparker
+/// delivered in between is lost with the panic.
 pub(crate) fn park_with(
     key: usize,
     park_token: usize,
@@ -337,7 +324,28 @@ pub(crate) fn park_with(
             }
         }
     }
+    // Unlinks the node if `before_sleep` unwinds (disarmed by `forget` otherwise).
+    struct UnlinkOnUnwind<'a> {
+        bucket: &'a Bucket,
+        node: &'a Node,
+    }
+    impl Drop for UnlinkOnUnwind<'_> {
+        fn drop(&mut self) {
+            let mut q = self.bucket.queue.lock();
+            // An unparker unlinks a node and publishes its token under this lock: a
+            // token still PARKED means the node is still linked.
+            if self.node.token.load(Ordering::Acquire) == PARKED {
+                // SAFETY: `node` is linked in this bucket; the lock is held.
+                unsafe { q.remove(self.node) };
+            }
+        }
+    }
+    let unlink = UnlinkOnUnwind {
+        bucket: b,
+        node: &node,
+    };
     before_sleep();
+    std::mem::forget(unlink);
     loop {
         // ORDERING: Acquire pairs with the unparker's Release store of the token, so
         // whatever it did before waking us (e.g. handing over a lock) is visible.
@@ -465,9 +473,9 @@ pub(crate) fn unpark_filter_with<S>(
     );
     // Take the handles and publish the token, still under the lock (a timing-out
     // thread checks the token under the same lock).
-    // The first handle goes in a local, so that waking one thread never allocates.
-    let mut first = None;
-    let mut rest = Vec::new();
+    // Woken once the bucket lock is released, every one even if a task's waker
+    // panics (the first panic resumes after); waking one thread never allocates.
+    let mut wakes = super::WakeList::new();
     let mut cur = woken;
     while !cur.is_null() {
         // SAFETY: `cur` is unlinked and its thread waits for the token, so it is live
@@ -475,11 +483,7 @@ pub(crate) fn unpark_filter_with<S>(
         unsafe {
             let next = (*cur).next.with(|n| *n);
             if let Some(t) = (*cur).wake.with_mut(|p| (*p).take()) {
-                if first.is_none() {
-                    first = Some(t);
-                } else {
-                    rest.push(t);
-                }
+                wakes.push(t);
             }
             // ORDERING: Release pairs with the parker's Acquire load of the token.
             (*cur).token.store(token, Ordering::Release);
@@ -487,7 +491,7 @@ pub(crate) fn unpark_filter_with<S>(
         }
     }
     drop(q);
-    wake_each(first.into_iter().chain(rest));
+    wakes.wake_all();
     UnparkResult {
         unparked: count,
         have_more,
@@ -616,6 +620,7 @@ impl TaskNode {
 #[cfg(all(test, feature = "async", not(gosync_loom)))]
 mod tests {
     use super::*;
+    use std::panic::{self, AssertUnwindSafe};
     use std::sync::Arc;
     use std::task::Waker;
 
@@ -638,7 +643,11 @@ mod tests {
             .collect();
         // (The panic hook reports both panics into this test's captured output.)
         let r = panic::catch_unwind(AssertUnwindSafe(|| {
-            wake_each(w.iter().map(|w| Wake::Task(Waker::from(w.clone()))));
+            let mut wakes = super::super::WakeList::new();
+            for w in &w {
+                wakes.push(Wake::Task(Waker::from(w.clone())));
+            }
+            wakes.wake_all();
         }));
         let payload = r.expect_err("a waker's panic comes out");
         assert_eq!(payload.downcast_ref::<String>().unwrap(), "waker 1 panics");
@@ -702,5 +711,32 @@ mod loom_tests {
                 0
             },
         );
+    }
+}
+
+#[cfg(all(test, not(gosync_loom)))]
+mod park_with_tests {
+    use super::*;
+
+    #[test]
+    fn park_with_unlinks_its_node_when_before_sleep_panics() {
+        let word = 0u8;
+        let key = &word as *const u8 as usize;
+        let r = std::panic::catch_unwind(|| {
+            park_with(
+                key,
+                0,
+                Queueing::Back,
+                || true,
+                || panic!("before_sleep panics"),
+                None,
+                |_| {},
+            )
+        });
+        assert!(r.is_err());
+        // The node was on the unwound frame: nothing of it may be left in the queue
+        // (an unpark would follow a dangling pointer; Miri checks that).
+        assert_eq!(unpark_all(key, 0), 0);
+        assert!(!bucket(key).queue.lock().has_key(key));
     }
 }

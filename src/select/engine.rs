@@ -5,13 +5,13 @@
 //!               lock order (distinct channels sorted by address: `Hchan::lock_order`)
 //!  try_each     pass 0: each case alone, in poll order, by its non-blocking path
 //!               (biased: the first case only, see `pass0_len`)
-//!  lock_all ─┐
+//!  lock_all ─┐  (a LockSet: every lock, released when it drops)
 //!  poll      │  pass 1: the first ready case in poll order completes → done
 //!            │  none ready: default / deadline passed → unlock, done
 //!  register  │  pass 2: one waiter per case, all pointing at one Context
-//!  unlock_all┘
+//!  drop     ─┘  unlock, then wake the peers pass 1 completed
 //!  Context::wait(earliest of: the caller's deadline, the timers' deadlines)
-//!  lock_all, unregister, unlock_all     pass 3: unlink every waiter still linked
+//!  lock_all, unregister, drop           pass 3: unlink every waiter still linked
 //!  finish       collect the chosen case's outcome, take back unsent values
 //!               aborted by a timer's deadline → back to pass 1
 //! ```
@@ -25,9 +25,10 @@
 //! whose Context wakes a task instead of a thread) reuse them; [`run`] is the
 //! blocking driver.
 
-use super::handle::{Poll, SelectHandle};
+use super::handle::{Held, SelectHandle};
 use super::rng;
-use crate::park::{Block, Context, SELECTED};
+use crate::park::{Block, Context};
+use std::fmt;
 use std::time::Instant;
 
 /// A collection of select cases, indexed by case number (source order).
@@ -118,9 +119,52 @@ fn lock_order<C: Cases + ?Sized>(cases: &C, poll: &[u32], lock: &mut [(usize, u3
     nl
 }
 
+/// The locks of a select's distinct channels, held (from [`lock_all`]). Its
+/// [`held`](LockSet::held) proof is what the passes hand to the cases. Dropping it
+/// releases every lock, in reverse lock order — also when a panic unwinds through a
+/// pass — and then wakes the peers the cases completed.
+pub(crate) struct LockSet<'a, C: Cases + ?Sized> {
+    cases: &'a C,
+    /// `(lock-order key, case)`, sorted by key: one lock per distinct key.
+    lock: &'a [(usize, u32)],
+    /// Dropped after `Drop::drop` released the locks: wakes the completed peers.
+    held: Held<'a>,
+}
+
+impl<C: Cases + ?Sized> fmt::Debug for LockSet<'_, C> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LockSet")
+            .field("held", &self.held)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<'a, C: Cases + ?Sized> LockSet<'a, C> {
+    /// The proof that the locks are held, for the passes.
+    #[inline]
+    pub(crate) fn held(&mut self) -> &mut Held<'a> {
+        &mut self.held
+    }
+}
+
+impl<C: Cases + ?Sized> Drop for LockSet<'_, C> {
+    #[inline]
+    fn drop(&mut self) {
+        let mut last = None;
+        for &(key, i) in self.lock.iter().rev() {
+            if last != Some(key) {
+                // SAFETY: `lock_all` took this lock, and no view of it is alive: views
+                // borrow `held`, which is not borrowed while we are dropped.
+                unsafe { self.cases.case(i as usize).unlock() };
+                last = Some(key);
+            }
+        }
+    }
+}
+
 /// Locks every distinct channel, in lock-order key order (a global order, which keeps
 /// two selects over the same channels from deadlocking).
-pub(crate) fn lock_all<C: Cases + ?Sized>(cases: &C, plan: &Plan<'_>) {
+pub(crate) fn lock_all<'a, C: Cases + ?Sized>(cases: &'a C, plan: &Plan<'a>) -> LockSet<'a, C> {
     let mut last = None;
     for &(key, i) in plan.lock {
         if last != Some(key) {
@@ -128,39 +172,26 @@ pub(crate) fn lock_all<C: Cases + ?Sized>(cases: &C, plan: &Plan<'_>) {
             last = Some(key);
         }
     }
-}
-
-/// Unlocks every distinct channel, in reverse lock order.
-///
-/// # Safety
-/// The caller holds the locks taken by [`lock_all`].
-pub(crate) unsafe fn unlock_all<C: Cases + ?Sized>(cases: &C, plan: &Plan<'_>) {
-    let mut last = None;
-    for &(key, i) in plan.lock.iter().rev() {
-        if last != Some(key) {
-            // SAFETY: forwarded contract.
-            unsafe { cases.case(i as usize).unlock() };
-            last = Some(key);
-        }
+    LockSet {
+        cases,
+        lock: plan.lock,
+        // SAFETY: every channel of `plan.lock` was locked just above, each through
+        // the case that reported its key, and stays locked until the set drops.
+        held: unsafe { Held::new(plan.lock) },
     }
 }
 
-/// Pass 1: completes the first ready case in poll order. Returns it, and a peer to
-/// wake after unlocking.
-///
-/// # Safety
-/// The caller holds every lock ([`lock_all`]) and no case is registered.
-pub(crate) unsafe fn poll<C: Cases + ?Sized>(
+/// Pass 1: completes the first ready case in poll order and returns it; a peer it
+/// completed is woken when the locks are released. No case is registered.
+pub(crate) fn poll<C: Cases + ?Sized>(
     cases: &C,
     plan: &Plan<'_>,
-) -> Option<(usize, Option<crate::park::Unparker>)> {
-    for &i in plan.poll {
-        // SAFETY: forwarded contract.
-        if let Poll::Ready(u) = unsafe { cases.case(i as usize).try_complete() } {
-            return Some((i as usize, u));
-        }
-    }
-    None
+    held: &mut Held<'_>,
+) -> Option<usize> {
+    plan.poll
+        .iter()
+        .map(|&i| i as usize)
+        .find(|&i| cases.case(i).try_complete(held))
 }
 
 /// The earliest instant at which a case becomes ready by itself (a timer).
@@ -174,23 +205,24 @@ pub(crate) fn next_timer<C: Cases + ?Sized>(cases: &C, plan: &Plan<'_>) -> Optio
 /// Pass 2: links one waiter per case, all pointing at `ctx`.
 ///
 /// # Safety
-/// The caller holds every lock, and pass 1 just found no case ready under this same
-/// hold. The cases do not move and `ctx` lives until [`finish`] returns.
-pub(crate) unsafe fn register<C: Cases + ?Sized>(cases: &C, plan: &Plan<'_>, ctx: &Context) {
+/// Pass 1 just found no case ready under this same hold of the locks. The cases do
+/// not move and `ctx` lives until [`finish`] returns.
+pub(crate) unsafe fn register<C: Cases + ?Sized>(
+    cases: &C,
+    plan: &Plan<'_>,
+    held: &mut Held<'_>,
+    ctx: &Context,
+) {
     for &i in plan.poll {
         // SAFETY: forwarded contract.
-        unsafe { cases.case(i as usize).register(ctx, i as usize) };
+        unsafe { cases.case(i as usize).register(held, ctx, i as usize) };
     }
 }
 
-/// Pass 3: unlinks every waiter a peer did not unlink.
-///
-/// # Safety
-/// The caller holds every lock; [`register`] ran and `ctx` is final.
-pub(crate) unsafe fn unregister<C: Cases + ?Sized>(cases: &C, plan: &Plan<'_>) {
+/// Pass 3: unlinks every waiter a peer did not unlink. [`register`] ran.
+pub(crate) fn unregister<C: Cases + ?Sized>(cases: &C, plan: &Plan<'_>, held: &mut Held<'_>) {
     for &i in plan.poll {
-        // SAFETY: forwarded contract.
-        unsafe { cases.case(i as usize).unregister() };
+        cases.case(i as usize).unregister(held);
     }
 }
 
@@ -198,12 +230,11 @@ pub(crate) unsafe fn unregister<C: Cases + ?Sized>(cases: &C, plan: &Plan<'_>) {
 /// their send values back; every waiter is dropped.
 ///
 /// # Safety
-/// [`unregister`] ran after `ctx` became final; `chosen` is the case that final state
-/// selected, if any.
-pub(crate) unsafe fn finish<C: Cases + ?Sized>(cases: &C, plan: &Plan<'_>, chosen: Option<usize>) {
+/// [`unregister`] ran, under the locks, after the context became final.
+pub(crate) unsafe fn finish<C: Cases + ?Sized>(cases: &C, plan: &Plan<'_>) {
     for &i in plan.poll {
         // SAFETY: forwarded contract.
-        unsafe { cases.case(i as usize).finish(chosen == Some(i as usize)) };
+        unsafe { cases.case(i as usize).finish() };
     }
 }
 
@@ -239,14 +270,8 @@ pub(crate) fn run<C: Cases + ?Sized>(cases: &C, block: Block, biased: bool) -> O
         lock: &lock[..nl],
     };
     loop {
-        lock_all(cases, &plan);
-        // SAFETY: every lock is held and no case is registered.
-        if let Some((i, wake)) = unsafe { poll(cases, &plan) } {
-            // SAFETY: the locks taken above.
-            unsafe { unlock_all(cases, &plan) };
-            if let Some(u) = wake {
-                u.unpark();
-            }
+        let mut locks = lock_all(cases, &plan);
+        if let Some(i) = poll(cases, &plan, locks.held()) {
             return Some(i);
         }
         let give_up = match block {
@@ -257,12 +282,8 @@ pub(crate) fn run<C: Cases + ?Sized>(cases: &C, block: Block, biased: bool) -> O
             Block::Until(t) if Instant::now() < t => Some(Some(t)),
             Block::Until(_) => None,
         };
-        let Some(deadline) = give_up else {
-            // SAFETY: the locks taken above.
-            unsafe { unlock_all(cases, &plan) };
-            return None;
-        };
-        if let Some(i) = park(cases, &plan, deadline) {
+        let deadline = give_up?;
+        if let Some(i) = park(cases, &plan, locks, deadline) {
             return Some(i);
         }
         if deadline.is_some_and(crate::facade::expired) {
@@ -387,34 +408,33 @@ fn sole_active<C: Cases + ?Sized>(cases: &C) -> Option<usize> {
     found
 }
 
-/// Passes 2 and 3 around one wait. Called with every lock held (released here);
+/// Passes 2 and 3 around one wait, from the locks that pass 1 held (released here);
 /// returns the case a peer completed, or `None` if the wait ended first.
 #[cold]
-fn park<C: Cases + ?Sized>(cases: &C, plan: &Plan<'_>, deadline: Option<Instant>) -> Option<usize> {
+fn park<'a, C: Cases + ?Sized>(
+    cases: &'a C,
+    plan: &Plan<'a>,
+    mut locks: LockSet<'a, C>,
+    deadline: Option<Instant>,
+) -> Option<usize> {
     let wake_at = match (deadline, next_timer(cases, plan)) {
         (Some(a), Some(b)) => Some(a.min(b)),
         (a, b) => a.or(b),
     };
     let ctx = Context::new();
-    // SAFETY: every lock is held and pass 1 found nothing ready under this hold; the
-    // cases are borrowed for this whole call (they cannot move) and `ctx` outlives
-    // `finish` below.
-    unsafe {
-        register(cases, plan, &ctx);
-        unlock_all(cases, plan);
-    }
-    // A final state: SELECTED + case (a peer completed that case), or ABORTED
-    // (`wake_at` passed before any peer claimed the select).
-    let state = ctx.wait(wake_at);
-    let chosen = state.checked_sub(SELECTED);
-    lock_all(cases, plan);
-    // SAFETY: every lock is held, `ctx` is final; after the unlock no peer can reach
-    // a waiter of ours (each was unlinked under its channel's lock, after which peers
-    // only see the queues without it), so `finish` may take them apart.
-    unsafe {
-        unregister(cases, plan);
-        unlock_all(cases, plan);
-        finish(cases, plan, chosen);
-    }
+    // SAFETY: pass 1 found nothing ready under this hold; the cases are borrowed for
+    // this whole call (they cannot move) and `ctx` outlives `finish` below.
+    unsafe { register(cases, plan, locks.held(), &ctx) };
+    drop(locks);
+    // A final state: `Operation` or `Closed` of the case a peer completed, or
+    // `Aborted` (`wake_at` passed before any peer claimed the select).
+    let chosen = ctx.wait(wake_at).case();
+    let mut locks = lock_all(cases, plan);
+    unregister(cases, plan, locks.held());
+    drop(locks);
+    // SAFETY: `ctx` was final before pass 3, which unlinked every waiter under its
+    // channel's lock; after the unlock no peer can reach a waiter of ours, so `finish`
+    // may take them apart.
+    unsafe { finish(cases, plan) };
     chosen
 }

@@ -15,7 +15,7 @@
 use super::builder::{Arm, Kind, Select};
 use super::engine::{self, Cases, Scratch};
 use crate::park::timers::TimerEntry;
-use crate::park::{Context, BUSY, SELECTED, WAITING};
+use crate::park::{Context, State};
 use std::future::Future;
 use std::marker::PhantomPinned;
 use std::pin::Pin;
@@ -171,30 +171,23 @@ impl<R, K: Kind> Future for SelectWait<'_, R, K> {
                     if !(0..cases.count()).any(|i| cases.case(i).is_active()) {
                         return Poll::Pending; // `select {}`: forever
                     }
-                    engine::lock_all(cases, &plan);
-                    // SAFETY: every lock is held and no case is registered.
-                    if let Some((i, wake)) = unsafe { engine::poll(cases, &plan) } {
-                        // SAFETY: the locks taken above.
-                        unsafe { engine::unlock_all(cases, &plan) };
-                        if let Some(u) = wake {
-                            u.unpark();
-                        }
+                    let mut locks = engine::lock_all(cases, &plan);
+                    if let Some(i) = engine::poll(cases, &plan, locks.held()) {
+                        drop(locks);
                         this.timer.cancel();
                         return Poll::Ready(this.run_arm(i));
                     }
-                    // SAFETY: every lock is held and pass 1 found nothing ready under
-                    // this hold; the cases (boxed) and `ctx` (pinned) stay in place
-                    // until `finish`, which runs before the future completes or drops.
-                    unsafe {
-                        engine::register(cases, &plan, &this.ctx);
-                        engine::unlock_all(cases, &plan);
-                    }
+                    // SAFETY: pass 1 found nothing ready under this hold; the cases
+                    // (boxed) and `ctx` (pinned) stay in place until `finish`, which
+                    // runs before the future completes or drops.
+                    unsafe { engine::register(cases, &plan, locks.held(), &this.ctx) };
+                    drop(locks);
                     this.phase = Phase::Waiting;
                 }
                 Phase::Waiting => {}
             }
             match this.ctx.poll_state(cx.waker()) {
-                WAITING => {
+                State::Waiting => {
                     let Some(due) = engine::next_timer(cases, &plan) else {
                         return Poll::Pending;
                     };
@@ -204,39 +197,34 @@ impl<R, K: Kind> Future for SelectWait<'_, R, K> {
                     }
                     // A timer came due: withdraw and poll again (unless a peer wins
                     // the context first: then the next round collects its case).
-                    engine::lock_all(cases, &plan);
+                    let mut locks = engine::lock_all(cases, &plan);
                     if this.ctx.try_abort() {
-                        // SAFETY: every lock is held and `ctx` is final (aborted).
+                        engine::unregister(cases, &plan, locks.held());
+                        drop(locks);
+                        // SAFETY: `ctx` was final (aborted) before pass 3, which
+                        // unlinked every waiter; nothing is linked any more.
                         unsafe {
-                            engine::unregister(cases, &plan);
-                            engine::unlock_all(cases, &plan);
-                            engine::finish(cases, &plan, None);
-                            // Nothing is linked any more and the state is final.
+                            engine::finish(cases, &plan);
                             this.ctx.reset();
                         }
                         this.phase = Phase::Idle;
-                    } else {
-                        // SAFETY: the locks taken above.
-                        unsafe { engine::unlock_all(cases, &plan) };
                     }
                 }
-                BUSY => {
+                State::Busy => {
                     // A peer is completing one of our cases under that case's channel
                     // lock: wait it out by taking the locks.
-                    engine::lock_all(cases, &plan);
-                    // SAFETY: the locks taken above.
-                    unsafe { engine::unlock_all(cases, &plan) };
+                    drop(engine::lock_all(cases, &plan));
                 }
                 state => {
-                    let chosen = state - SELECTED;
-                    engine::lock_all(cases, &plan);
-                    // SAFETY: every lock is held and `ctx` is final; after the unlock
-                    // no peer can reach our waiters, so `finish` may take them apart.
-                    unsafe {
-                        engine::unregister(cases, &plan);
-                        engine::unlock_all(cases, &plan);
-                        engine::finish(cases, &plan, Some(chosen));
-                    }
+                    let chosen = state
+                        .case()
+                        .expect("bug: a select future's context aborted by a peer");
+                    let mut locks = engine::lock_all(cases, &plan);
+                    engine::unregister(cases, &plan, locks.held());
+                    drop(locks);
+                    // SAFETY: `ctx` was final before pass 3; after the unlock no peer
+                    // can reach our waiters, so `finish` may take them apart.
+                    unsafe { engine::finish(cases, &plan) };
                     this.timer.cancel();
                     return Poll::Ready(this.run_arm(chosen));
                 }
@@ -253,7 +241,7 @@ impl<R, K: Kind> Drop for SelectWait<'_, R, K> {
         let cases: &[Box<K::Case<'_, R>>] = &self.arms;
         let mut scratch = Scratch::new();
         let plan = engine::plan(cases, self.biased, &mut scratch);
-        engine::lock_all(cases, &plan);
+        let mut locks = engine::lock_all(cases, &plan);
         // With every lock held no peer is mid-claim (each claims under its channel's
         // lock): the abort wins, or the context is already final.
         let chosen = if self.ctx.try_abort() {
@@ -261,19 +249,17 @@ impl<R, K: Kind> Drop for SelectWait<'_, R, K> {
         } else {
             let s = self.ctx.state();
             debug_assert!(
-                s >= SELECTED,
+                s.is_final(),
                 "bug: select context not final under its locks"
             );
-            Some(s - SELECTED)
+            s.case()
         };
-        // SAFETY: every lock is held and `ctx` is final.
-        unsafe {
-            engine::unregister(cases, &plan);
-            engine::unlock_all(cases, &plan);
-            engine::finish(cases, &plan, chosen);
-            if let Some(i) = chosen {
-                cases.case(i).give_back();
-            }
+        engine::unregister(cases, &plan, locks.held());
+        drop(locks);
+        // SAFETY: `ctx` is final and pass 3 unlinked every waiter under the locks.
+        unsafe { engine::finish(cases, &plan) };
+        if let Some(i) = chosen {
+            cases.case(i).give_back();
         }
     }
 }

@@ -14,27 +14,83 @@
 //! [`UnsafeCell`] that only the selecting thread opens, and it never forms a `&mut` to
 //! a linked waiter: it reaches the waiter through shared references, and moves it out
 //! only after pass 3 has unlinked it (then no peer can reach it).
+//!
+//! # Locks
+//!
+//! The methods of passes 1 to 3 take a [`Held`]: the proof that the select holds the
+//! locks of all its channels (made only by the engine's lock set, which releases
+//! them when it drops), through which a case reaches its channel's locked
+//! operations. The peers those operations complete go into the `Held`'s wake list,
+//! woken after every lock is released.
 
 use crate::chan::waiter::Waiter;
 use crate::chan::{
-    Receiver, RecvAttempt, RecvError, RecvFlavor, SendAttempt, SendError, Sender, TryRecvError,
-    TrySendError,
+    Hchan, Locked, Receiver, RecvAttempt, RecvError, RecvFlavor, RecvTimeoutError, SendAttempt,
+    SendError, SendTimeoutError, Sender, TryRecvError, TrySendError,
 };
 use crate::facade::UnsafeCell;
-use crate::park::{Context, Unparker};
+use crate::park::{Context, Unparker, WakeList};
 use std::fmt;
 use std::time::Instant;
 
-/// The outcome of pass 1 for one case.
-pub(crate) enum Poll {
-    /// The case cannot proceed now.
-    Pending,
-    /// The case completed (its outcome is stored in the case); a peer to wake once
-    /// every lock is released, if one was completed.
-    Ready(Option<Unparker>),
+/// The locks of a select's channels, held: passed to the cases in passes 1 to 3 so
+/// that each reaches its channel's locked operations ([`Held::chan`]), and the wake
+/// list of the peers they complete (woken after every lock is released).
+///
+/// Made only by the engine's lock set (`engine::LockSet`), which took the lock of
+/// every key in `keys` before making it and releases them only when it drops, after
+/// every borrow of this `Held` has ended.
+pub(crate) struct Held<'p> {
+    /// `(lock-order key, case)` of every locked channel, sorted by key.
+    keys: &'p [(usize, u32)],
+    /// The peers completed under the locks.
+    wake: WakeList<Unparker>,
 }
 
-/// One case of a select, as the engine sees it (DESIGN.md's `SelectHandle`).
+impl fmt::Debug for Held<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Held")
+            .field("locks", &self.keys.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<'p> Held<'p> {
+    /// A proof for the locks of `keys` (`(lock-order key, case)`, sorted by key).
+    ///
+    /// # Safety
+    /// The calling thread holds the lock of every channel whose lock-order key is in
+    /// `keys` (taken with `Hchan::lock_raw`), for as long as the result lives.
+    pub(crate) unsafe fn new(keys: &'p [(usize, u32)]) -> Self {
+        Held {
+            keys,
+            wake: WakeList::new(),
+        }
+    }
+
+    /// The locked operations of `c`, one of the select's channels.
+    ///
+    /// # Panics
+    /// If `c`'s lock is not among those held (a bug in the engine).
+    #[inline]
+    pub(crate) fn chan<'h, T>(&'h mut self, c: &'h Hchan<T>) -> Locked<'h, T> {
+        let key = c.lock_order();
+        // A few locks (the usual select): a scan; many: a binary search.
+        let held = if self.keys.len() <= 8 {
+            self.keys.iter().any(|&(k, _)| k == key)
+        } else {
+            self.keys.binary_search_by_key(&key, |&(k, _)| k).is_ok()
+        };
+        assert!(held, "bug: a select case's channel is not locked");
+        // SAFETY: this thread holds the lock of every channel in `keys` while `self`
+        // lives (`Held::new`), `c` is among them, and `&mut self` keeps this the only
+        // view until it is dropped.
+        unsafe { c.assume_locked(&mut self.wake) }
+    }
+}
+
+/// One case of a select, as the engine sees it: every receiver and sender flavor
+/// takes part in a select through this trait.
 ///
 /// The engine calls, in order: [`try_complete`](Self::try_complete) (pass 1, under
 /// the locks); if nothing was ready, [`register`](Self::register) (pass 2, under the
@@ -42,7 +98,8 @@ pub(crate) enum Poll {
 /// locks) and [`finish`](Self::finish) (unlocked). It may loop back to pass 1 after
 /// `finish` (a timer came due).
 ///
-/// All methods take `&self`: see the module docs.
+/// All methods take `&self`: see the module docs. A case is not `Sync`, so only the
+/// selecting thread ever calls them.
 pub(crate) trait SelectHandle {
     /// Whether the case can ever proceed. A nil operand (`None`) or [`never`](crate::chan::never)
     /// is left out of the select entirely.
@@ -52,14 +109,15 @@ pub(crate) trait SelectHandle {
     /// or `None` when it has no lock (a timer).
     fn lock_key(&self) -> Option<usize>;
 
-    /// Locks the channel of [`lock_key`](Self::lock_key). The engine calls it once per
-    /// distinct key, in key order.
+    /// Locks the channel of [`lock_key`](Self::lock_key). Only the engine's lock set
+    /// calls it, once per distinct key, in key order.
     fn lock(&self);
 
     /// Unlocks it.
     ///
     /// # Safety
-    /// The calling thread holds the lock.
+    /// The calling thread took the lock with [`lock`](Self::lock) and no view of it
+    /// (from [`Held::chan`]) is alive.
     unsafe fn unlock(&self);
 
     /// When the case becomes ready without a peer (a timer's deadline), if ever.
@@ -71,50 +129,44 @@ pub(crate) trait SelectHandle {
     /// lock. Stores the outcome; returns whether the case completed.
     ///
     /// # Safety
-    /// Only the selecting thread calls this, holding no channel lock, with the case
-    /// not registered.
+    /// The calling thread holds no channel lock (this takes the channel's own), and
+    /// the case is not registered (a send case's value is then in no waiter).
     unsafe fn try_alone(&self) -> bool;
 
-    /// Pass 1: tries to complete the operation now, storing the outcome in the case.
-    ///
-    /// # Safety
-    /// The channel lock is held (if the case has one); only the selecting thread
-    /// calls this, and not while the case is registered.
-    unsafe fn try_complete(&self) -> Poll;
+    /// Pass 1: tries to complete the operation now, storing the outcome in the case;
+    /// returns whether it completed (a peer it completed is woken after the unlock).
+    /// Not called while the case is registered.
+    fn try_complete(&self, held: &mut Held<'_>) -> bool;
 
     /// Pass 2: links a waiter for case `index` of `ctx` into the channel's queue.
     ///
     /// # Safety
-    /// The channel lock is held, and pass 1 just found the case not ready under that
-    /// same lock hold (so the channel is open). The case does not move, and `ctx`
-    /// stays alive, until [`finish`](Self::finish) has run.
-    unsafe fn register(&self, ctx: &Context, index: usize);
+    /// Pass 1 just found the case not ready under this same hold of the locks (so the
+    /// channel is open). The case does not move, and `ctx` stays alive, until
+    /// [`finish`](Self::finish) has run.
+    unsafe fn register(&self, held: &mut Held<'_>, ctx: &Context, index: usize);
 
     /// Pass 3: unlinks the waiter unless a peer already did.
     ///
-    /// # Safety
-    /// The channel lock is held; [`register`](Self::register) was called and
-    /// `ctx` has reached a final state.
-    unsafe fn unregister(&self);
+    /// # Panics
+    /// If the case was not registered (a bug).
+    fn unregister(&self, held: &mut Held<'_>);
 
-    /// After pass 3, unlocked: if `selected`, collects the outcome from the waiter;
-    /// otherwise takes a send value back. Drops the waiter.
+    /// After pass 3, unlocked: reads the waiter's outcome — the chosen case stores
+    /// it, an unchosen send case takes its value back — and drops the waiter.
     ///
     /// # Safety
-    /// [`unregister`](Self::unregister) ran under the lock after `ctx` reached its
-    /// final state (so no peer can reach the waiter any more), and `selected` says
-    /// whether that final state chose this case.
-    unsafe fn finish(&self, selected: bool);
+    /// [`unregister`](Self::unregister) ran under the locks after the context reached
+    /// its final state (so no peer can reach the waiter any more).
+    unsafe fn finish(&self);
 
     /// An async select dropped after a peer completed this case (and before the
     /// outcome reached the caller): gives a received value back to its channel
     /// (invariant 7 of `chan::hchan`), so that the drop loses nothing. Other cases
-    /// have nothing to give back: a completed send stays sent.
-    ///
-    /// # Safety
-    /// [`finish`](Self::finish) ran with `selected`; no lock is held.
+    /// have nothing to give back: a completed send stays sent. Called after
+    /// [`finish`](Self::finish), holding no channel lock (it takes its channel's).
     #[cfg(feature = "async")]
-    unsafe fn give_back(&self) {}
+    fn give_back(&self) {}
 }
 
 // ----- receive ---------------------------------------------------------------------
@@ -177,7 +229,8 @@ impl<'a, T> RecvCase<'a, T> {
     /// The linked waiter.
     ///
     /// # Safety
-    /// Called by the selecting thread between `register` and `finish`.
+    /// Called between `register` and `finish` (which moves the waiter out: the
+    /// reference must be gone by then).
     unsafe fn waiter(&self) -> &Waiter<T> {
         // SAFETY: a shared reference only; the waiter stays in place (the case does
         // not move while registered) until `finish` takes it out.
@@ -199,18 +252,12 @@ impl<T> fmt::Debug for RecvCase<'_, T> {
 
 impl<T> SelectHandle for RecvCase<'_, T> {
     #[cfg(feature = "async")]
-    unsafe fn give_back(&self) {
-        // SAFETY: `finish` ran: no waiter is linked and only this thread opens the cell.
+    fn give_back(&self) {
+        // SAFETY: only this thread opens the cell; the access touches `result` only,
+        // never the waiter.
         let r = self.state.with_mut(|p| unsafe { (*p).result.take() });
         if let (Some(Ok(v)), Some(RecvFlavor::Chan(c))) = (r, self.flavor()) {
-            c.lock();
-            // SAFETY: the lock is held.
-            let u = unsafe { c.give_back_locked(v) };
-            // SAFETY: taken above.
-            unsafe { c.unlock() };
-            if let Some(u) = u {
-                u.unpark();
-            }
+            c.lock().give_back(v);
         }
     }
 
@@ -230,14 +277,14 @@ impl<T> SelectHandle for RecvCase<'_, T> {
 
     fn lock(&self) {
         if let Some(RecvFlavor::Chan(c)) = self.flavor() {
-            c.lock();
+            c.lock_raw();
         }
     }
 
     unsafe fn unlock(&self) {
         if let Some(RecvFlavor::Chan(c)) = self.flavor() {
-            // SAFETY: forwarded contract: the lock is held.
-            unsafe { c.unlock() };
+            // SAFETY: forwarded contract.
+            unsafe { c.unlock_raw() };
         }
     }
 
@@ -260,74 +307,67 @@ impl<T> SelectHandle for RecvCase<'_, T> {
         true
     }
 
-    unsafe fn try_complete(&self) -> Poll {
+    fn try_complete(&self, held: &mut Held<'_>) -> bool {
         match self.flavor() {
-            Some(RecvFlavor::Chan(c)) => {
-                // SAFETY: the lock is held (contract).
-                match unsafe { c.try_recv_locked() } {
-                    RecvAttempt::Received(v, u) => {
-                        self.set_result(Ok(v));
-                        Poll::Ready(u)
-                    }
-                    RecvAttempt::Closed => {
-                        self.set_result(Err(RecvError));
-                        Poll::Ready(None)
-                    }
-                    RecvAttempt::Empty => Poll::Pending,
+            Some(RecvFlavor::Chan(c)) => match held.chan(c).try_recv() {
+                RecvAttempt::Received(v) => {
+                    self.set_result(Ok(v));
+                    true
                 }
-            }
+                RecvAttempt::Closed => {
+                    self.set_result(Err(RecvError));
+                    true
+                }
+                RecvAttempt::Empty => false,
+            },
             Some(RecvFlavor::Timer(t, conv)) => match t.try_fire() {
                 Some(due) => {
                     self.set_result(Ok(conv(due)));
-                    Poll::Ready(None)
+                    true
                 }
-                None => Poll::Pending,
+                None => false,
             },
-            Some(RecvFlavor::Never) | None => Poll::Pending,
+            Some(RecvFlavor::Never) | None => false,
         }
     }
 
-    unsafe fn register(&self, ctx: &Context, index: usize) {
+    unsafe fn register(&self, held: &mut Held<'_>, ctx: &Context, index: usize) {
         if let Some(RecvFlavor::Chan(c)) = self.flavor() {
+            // SAFETY: `ctx` lives until `finish`, which drops the waiter (contract).
+            let w = unsafe { Waiter::new(ctx, index, None) };
             // SAFETY: the waiter is not linked yet (a fresh one replaces none: `finish`
             // took the last one out), and only this thread opens the cell.
             let w: *const Waiter<T> = self.state.with_mut(|p| unsafe {
                 debug_assert!((*p).waiter.is_none(), "bug: select case registered twice");
-                (*p).waiter.insert(Waiter::new(ctx, index, None)) as *const Waiter<T>
+                (*p).waiter.insert(w) as *const Waiter<T>
             });
-            // SAFETY: the lock is held and the channel is open (contract); the waiter
-            // stays in place until `unregister` unlinks it and `finish` drops it.
-            unsafe { c.enqueue_recv(&*w) };
+            // SAFETY: the waiter stays in place (the case does not move) until
+            // `unregister` unlinks it and `finish` drops it; it is linked nowhere else.
+            unsafe { held.chan(c).enqueue_recv(&*w) };
         }
     }
 
-    unsafe fn unregister(&self) {
+    fn unregister(&self, held: &mut Held<'_>) {
         if let Some(RecvFlavor::Chan(c)) = self.flavor() {
-            // SAFETY: the lock is held; the waiter was enqueued on this channel.
-            unsafe { c.unlink_recv(self.waiter()) };
+            // SAFETY: between `register` and `finish`; the waiter was linked only in
+            // this channel's `recvq`.
+            unsafe { held.chan(c).unlink_recv(self.waiter()) };
         }
     }
 
-    unsafe fn finish(&self, selected: bool) {
+    unsafe fn finish(&self) {
         if !matches!(self.flavor(), Some(RecvFlavor::Chan(_))) {
             return;
         }
         // SAFETY: the waiter is unlinked and its context final (contract): nobody
-        // else can reach it, so it may be moved out and its slot read.
+        // else can reach it, so it may be moved out.
         let w = self.state.with_mut(|p| unsafe { (*p).waiter.take() });
         let w = w.expect("bug: select case finished without a waiter");
-        if selected {
-            // SAFETY: as above: the slot is ours again.
-            let r = match unsafe { w.take() } {
-                Some(v) => Ok(v),
-                None => {
-                    // SAFETY: as above.
-                    let closed = unsafe { w.is_closed() };
-                    debug_assert!(closed, "bug: select woken without a value");
-                    Err(RecvError)
-                }
-            };
-            self.set_result(r);
+        // SAFETY: as above: its slot is ours again.
+        match unsafe { w.outcome() }.into_recv() {
+            Ok(v) => self.set_result(Ok(v)),
+            Err(RecvTimeoutError::Closed) => self.set_result(Err(RecvError)),
+            Err(RecvTimeoutError::Timeout) => {} // another case won, or the wait ended
         }
     }
 }
@@ -382,6 +422,20 @@ impl<'a, T> SendCase<'a, T> {
         self.state.with_mut(|p| unsafe { (*p).result = Some(r) });
     }
 
+    /// Takes the value out to send it (while it is in no waiter).
+    fn take_value(&self) -> T {
+        // SAFETY: only this thread opens the cell; the access touches `value` only,
+        // never the (possibly linked) waiter.
+        let v = self.state.with_mut(|p| unsafe { (*p).value.take() });
+        v.expect("bug: select send case lost its value")
+    }
+
+    /// Puts back a value that was not sent.
+    fn put_value(&self, v: T) {
+        // SAFETY: as in `take_value`.
+        self.state.with_mut(|p| unsafe { (*p).value = Some(v) });
+    }
+
     /// # Safety
     /// As for `RecvCase::waiter`.
     unsafe fn waiter(&self) -> &Waiter<T> {
@@ -413,14 +467,14 @@ impl<T> SelectHandle for SendCase<'_, T> {
 
     fn lock(&self) {
         if let Some(s) = self.tx {
-            s.hchan().lock();
+            s.hchan().lock_raw();
         }
     }
 
     unsafe fn unlock(&self) {
         if let Some(s) = self.tx {
-            // SAFETY: forwarded contract: the lock is held.
-            unsafe { s.hchan().unlock() };
+            // SAFETY: forwarded contract.
+            unsafe { s.hchan().unlock_raw() };
         }
     }
 
@@ -432,89 +486,71 @@ impl<T> SelectHandle for SendCase<'_, T> {
         let Some(s) = self.tx else {
             return false;
         };
-        // SAFETY: only this thread opens the cell; the value is not in a waiter.
-        let v = self.state.with_mut(|p| unsafe { (*p).value.take() });
-        let v = v.expect("bug: select send case lost its value");
+        let v = self.take_value();
         match s.try_send(v) {
             Ok(()) => self.set_result(Ok(())),
             Err(TrySendError::Closed(v)) => self.set_result(Err(SendError(v))),
             Err(TrySendError::Full(v)) => {
-                // SAFETY: as above.
-                self.state.with_mut(|p| unsafe { (*p).value = Some(v) });
+                self.put_value(v);
                 return false;
             }
         }
         true
     }
 
-    unsafe fn try_complete(&self) -> Poll {
+    fn try_complete(&self, held: &mut Held<'_>) -> bool {
         let Some(s) = self.tx else {
-            return Poll::Pending;
+            return false;
         };
-        // SAFETY: only this thread opens the cell; the value is not in a waiter.
-        let v = self.state.with_mut(|p| unsafe { (*p).value.take() });
-        let v = v.expect("bug: select send case lost its value");
-        // SAFETY: the lock is held (contract).
-        match unsafe { s.hchan().try_send_locked(v) } {
-            SendAttempt::Sent(u) => {
-                self.set_result(Ok(()));
-                Poll::Ready(u)
-            }
-            SendAttempt::Closed(v) => {
-                self.set_result(Err(SendError(v)));
-                Poll::Ready(None)
-            }
+        let v = self.take_value();
+        match held.chan(s.hchan()).try_send(v) {
+            SendAttempt::Sent => self.set_result(Ok(())),
+            SendAttempt::Closed(v) => self.set_result(Err(SendError(v))),
             SendAttempt::Full(v) => {
-                // SAFETY: as above.
-                self.state.with_mut(|p| unsafe { (*p).value = Some(v) });
-                Poll::Pending
+                self.put_value(v);
+                return false;
             }
         }
+        true
     }
 
-    unsafe fn register(&self, ctx: &Context, index: usize) {
+    unsafe fn register(&self, held: &mut Held<'_>, ctx: &Context, index: usize) {
         let Some(s) = self.tx else {
             return;
         };
-        // SAFETY: as in `RecvCase::register`; the value moves into the waiter's slot.
+        let v = self.take_value();
+        // SAFETY: as in `RecvCase::register`.
+        let w = unsafe { Waiter::new(ctx, index, Some(v)) };
+        // SAFETY: as in `RecvCase::register`; the value moved into the waiter's slot.
         let w: *const Waiter<T> = self.state.with_mut(|p| unsafe {
             debug_assert!((*p).waiter.is_none(), "bug: select case registered twice");
-            let v = (*p).value.take();
-            debug_assert!(v.is_some(), "bug: select send case lost its value");
-            (*p).waiter.insert(Waiter::new(ctx, index, v)) as *const Waiter<T>
+            (*p).waiter.insert(w) as *const Waiter<T>
         });
         // SAFETY: as in `RecvCase::register`.
-        unsafe { s.hchan().enqueue_send(&*w) };
+        unsafe { held.chan(s.hchan()).enqueue_send(&*w) };
     }
 
-    unsafe fn unregister(&self) {
+    fn unregister(&self, held: &mut Held<'_>) {
         if let Some(s) = self.tx {
-            // SAFETY: the lock is held; the waiter was enqueued on this channel.
-            unsafe { s.hchan().unlink_send(self.waiter()) };
+            // SAFETY: between `register` and `finish`; the waiter was linked only in
+            // this channel's `sendq`.
+            unsafe { held.chan(s.hchan()).unlink_send(self.waiter()) };
         }
     }
 
-    unsafe fn finish(&self, selected: bool) {
+    unsafe fn finish(&self) {
         if self.tx.is_none() {
             return;
         }
         // SAFETY: as in `RecvCase::finish`.
         let w = self.state.with_mut(|p| unsafe { (*p).waiter.take() });
         let w = w.expect("bug: select case finished without a waiter");
-        // SAFETY: the waiter is unlinked and its context final: its slot is ours.
-        let (closed, v) = unsafe { (w.is_closed(), w.take()) };
-        if selected {
-            if closed {
-                let v = v.expect("bug: send failed by close lost its value");
-                self.set_result(Err(SendError(v)));
-            } else {
-                debug_assert!(v.is_none(), "bug: completed send kept its value");
-                self.set_result(Ok(()));
-            }
-        } else {
-            debug_assert!(v.is_some(), "bug: unchosen send lost its value");
-            // SAFETY: only this thread opens the cell.
-            self.state.with_mut(|p| unsafe { (*p).value = v });
+        // SAFETY: as in `RecvCase::finish`.
+        match unsafe { w.outcome() }.into_send() {
+            Ok(()) => self.set_result(Ok(())),
+            Err(SendTimeoutError::Closed(v)) => self.set_result(Err(SendError(v))),
+            // Another case won, or the wait ended: the value comes back.
+            Err(SendTimeoutError::Timeout(v)) => self.put_value(v),
         }
     }
 }
