@@ -20,6 +20,7 @@
 //! Every value sent is, exactly once, received, handed back in an error, or dropped by
 //! the channel (when the last receiver goes, or the channel is freed).
 
+mod compat;
 mod error;
 #[cfg(feature = "async")]
 pub mod future;
