@@ -203,6 +203,8 @@ mod park;
 
 pub mod chan;
 pub mod select;
+pub mod semaphore;
+pub mod singleflight;
 pub mod sync;
 
 pub use chan::{bounded, unbounded, Receiver, Sender};

@@ -123,7 +123,7 @@
 
 use super::error::{RecvError, SendError};
 use super::hchan::{Hchan, RecvAttempt, SendAttempt};
-use super::timer::Timer;
+use super::timer::TimerState;
 use super::waiter::Waiter;
 use super::{Receiver, RecvFlavor, Sender};
 use crate::park::timers::TimerEntry;
@@ -474,7 +474,7 @@ impl<T> Future for RecvFuture<'_, T> {
 /// Polls a timer receiver: its value if due, else a registration with the timer
 /// thread to be woken at the deadline (no registration when it will never fire again).
 fn poll_timer<T>(
-    t: &Timer,
+    t: &TimerState,
     conv: fn(Instant) -> T,
     entry: &mut TimerEntry,
     cx: &mut task::Context<'_>,
