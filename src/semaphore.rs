@@ -526,4 +526,125 @@ mod tests {
         assert!(b.is_closed());
         assert!(!c.is_closed());
     }
+
+    /// Go's TestAllocCancelDoesntStarve with a real cancellation: the request for 10
+    /// at the head of the queue is cancelled through its `done` channel while a
+    /// request for 1 waits behind it; the cancel must let the small one through.
+    #[test]
+    fn alloc_cancel_doesnt_starve() {
+        let sem = Weighted::new(10);
+        sem.acquire(1);
+        let (cancel, done) = chan::bounded::<()>(0);
+        std::thread::scope(|s| {
+            let big = s.spawn(|| sem.acquire_until(10, Some(&done), None));
+            while sem.try_acquire(1) {
+                sem.release(1);
+                std::thread::yield_now();
+            }
+            s.spawn(move || drop(cancel)); // Go: go cancel()
+            sem.acquire(1);
+            sem.release(1);
+            assert_eq!(big.join().unwrap(), Err(Interrupted::Done));
+        });
+        sem.release(1);
+        assert!(sem.try_acquire(10));
+    }
+
+    /// Go's TestWeightedDoesntBlockIfTooBig: a doomed request waits for its `done`
+    /// channel without queueing.
+    #[test]
+    fn too_big_waits_for_done_without_queueing() {
+        let sem = Weighted::new(2);
+        let (cancel, done) = chan::bounded::<()>(0);
+        std::thread::scope(|s| {
+            let big = s.spawn(|| sem.acquire_until(3, Some(&done), None));
+            for _ in 0..6 {
+                sem.acquire(1);
+                sem.release(1);
+            }
+            assert!(!big.is_finished(), "it waits for done alone");
+            drop(cancel);
+            assert_eq!(big.join().unwrap(), Err(Interrupted::Done));
+        });
+        let past = Instant::now();
+        assert_eq!(
+            sem.acquire_until(3, None, Some(past)),
+            Err(Interrupted::TimedOut)
+        );
+    }
+
+    /// `done` already closed: a request that fits right away still succeeds (Go: "If
+    /// ctx is already done, Acquire may still succeed without blocking"); one that
+    /// must wait fails and leaves nothing queued.
+    #[test]
+    fn done_already_closed() {
+        let sem = Weighted::new(1);
+        let (cancel, done) = chan::bounded::<()>(0);
+        drop(cancel);
+        assert_eq!(sem.acquire_until(1, Some(&done), None), Ok(()));
+        assert_eq!(
+            sem.acquire_until(1, Some(&done), None),
+            Err(Interrupted::Done)
+        );
+        assert_eq!(
+            sem.state.load(Ordering::Relaxed),
+            0,
+            "no waiter left queued"
+        );
+        sem.release(1);
+        assert_eq!(sem.state.load(Ordering::Relaxed), 1);
+    }
+}
+
+/// Loom models: a release racing a waiter that gives up (deadline or `done`). In
+/// every interleaving the permits are either granted and kept (`Ok`) or not taken,
+/// and none is lost: all are free at the end.
+#[cfg(all(test, gosync_loom))]
+mod loom_tests {
+    use super::*;
+    use crate::facade::Arc;
+
+    #[test]
+    fn release_races_a_timed_acquire() {
+        loom::model(|| {
+            let sem = Arc::new(Weighted::new(1));
+            sem.acquire(1);
+            let s2 = sem.clone();
+            // Under loom every deadline "may have passed": the wait can time out at
+            // any point the scheduler picks.
+            let waiter = loom::thread::spawn(move || {
+                let r = s2.acquire_until(1, None, Some(Instant::now()));
+                if r.is_ok() {
+                    s2.release(1);
+                }
+                r
+            });
+            sem.release(1);
+            let _ = waiter.join().unwrap();
+            assert!(sem.try_acquire(1), "a permit was lost");
+            assert_eq!(sem.state.load(Ordering::Relaxed), 0);
+        });
+    }
+
+    #[test]
+    fn release_races_a_cancelled_acquire() {
+        loom::model(|| {
+            let sem = Arc::new(Weighted::new(2));
+            sem.acquire(2);
+            let (cancel, done) = chan::bounded::<()>(0);
+            let s2 = sem.clone();
+            let waiter = loom::thread::spawn(move || {
+                let r = s2.acquire_until(2, Some(&done), None);
+                if r.is_ok() {
+                    s2.release(2);
+                }
+                r
+            });
+            let canceller = loom::thread::spawn(move || drop(cancel));
+            sem.release(2);
+            canceller.join().unwrap();
+            let _ = waiter.join().unwrap();
+            assert!(sem.try_acquire(2), "permits were lost");
+        });
+    }
 }

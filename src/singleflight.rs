@@ -237,3 +237,74 @@ fn resume(p: Option<Payload>) -> ! {
         None => panic!("gosync: the singleflight function for this key panicked"),
     }
 }
+
+#[cfg(all(test, not(gosync_loom)))]
+mod tests {
+    use super::*;
+    use crate::chan;
+
+    /// Exact duplicate suppression: the duplicates are seen to have joined (their
+    /// count on the call) before the call is let finish, so `f` ran exactly once and
+    /// everyone shared its result.
+    #[test]
+    fn duplicates_that_joined_share_one_call() {
+        let n = if cfg!(miri) { 3 } else { 8 };
+        let g: Group<u8, String> = Group::new();
+        let (started_tx, started) = chan::bounded::<()>(0);
+        let (finish_tx, finish) = chan::bounded::<()>(0);
+        let joined = || {
+            g.calls
+                .lock()
+                .get(&1)
+                .map_or(0, |c| c.dups.load(Ordering::Relaxed))
+        };
+        std::thread::scope(|s| {
+            let first = s.spawn(|| {
+                g.do_call(1, || {
+                    started_tx.send(()).unwrap();
+                    finish.recv().unwrap();
+                    String::from("v")
+                })
+            });
+            started.recv().unwrap();
+            let dups: Vec<_> = (1..n)
+                .map(|_| s.spawn(|| g.do_call(1, || unreachable!("joined: must not run"))))
+                .collect();
+            while joined() < n - 1 {
+                std::thread::yield_now();
+            }
+            finish_tx.send(()).unwrap();
+            assert_eq!(first.join().unwrap(), (String::from("v"), true));
+            for d in dups {
+                assert_eq!(d.join().unwrap(), (String::from("v"), true));
+            }
+        });
+        assert!(g.calls.lock().is_empty());
+    }
+}
+
+/// Loom model: a caller that joins a call in flight gets the result the runner
+/// produced (published by the `WaitGroup`), or, arriving after it ended, runs its own.
+#[cfg(all(test, gosync_loom))]
+mod loom_tests {
+    use super::*;
+    use crate::facade::Arc;
+
+    #[test]
+    fn shared_result_reaches_the_joiner() {
+        loom::model(|| {
+            let g = Arc::new(Group::<u8, u32>::new());
+            let g2 = g.clone();
+            let joiner = loom::thread::spawn(move || g2.do_call(1, || 2));
+            let (v, shared) = g.do_call(1, || 1);
+            let (w, shared2) = joiner.join().unwrap();
+            assert_eq!(shared, shared2);
+            if shared {
+                assert_eq!(v, w, "a shared call has one result");
+            } else {
+                assert_eq!((v, w), (1, 2));
+            }
+            assert!(g.calls.lock().is_empty());
+        });
+    }
+}
