@@ -175,13 +175,14 @@ fn blocked_receiver_follows_reset() {
 #[test]
 fn select_loop_with_reset() {
     let (tx, rx) = chan::bounded::<u32>(0);
+    let (quit_tx, quit) = chan::bounded::<()>(0);
     let idle = Timer::new(HOUR);
     let producer = thread::spawn(move || {
         for i in 0..3 {
             tx.send(i).unwrap();
         }
-        // then stays quiet (keeps the channel open) until the timer fires
-        thread::park_timeout(WATCHDOG);
+        // then stays quiet (keeps the channel open) until the timer has fired
+        let _ = quit.recv_timeout(WATCHDOG);
         drop(tx);
     });
     let mut got = Vec::new();
@@ -199,7 +200,7 @@ fn select_loop_with_reset() {
         }
     }
     assert_eq!(got, [0, 1, 2]);
-    producer.thread().unpark();
+    drop(quit_tx);
     producer.join().unwrap();
 }
 

@@ -12,7 +12,7 @@
 use gosync::semaphore::Weighted;
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::Arc;
+
 use std::thread;
 use std::time::Duration;
 
@@ -281,7 +281,7 @@ mod async_acquire {
 
     #[test]
     fn async_and_blocking_waiters_share_the_queue() {
-        let sem = Arc::new(Weighted::new(1));
+        let sem = std::sync::Arc::new(Weighted::new(1));
         sem.acquire(1);
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)

@@ -1,15 +1,34 @@
 //! Timer receivers: [`after`], [`at`] and [`tick`] (Go's `time.After`, a timer's
-//! channel, and `time.Tick`).
+//! channel, and `time.Tick`), and the handles with `stop` / `reset`: [`Timer`],
+//! [`Ticker`] and [`after_func`] (Go's `time.Timer`, `time.Ticker`, `time.AfterFunc`).
+//!
+//! | Go | gosync |
+//! |----|--------|
+//! | `<-time.After(d)` | `chan::after(d).recv()` |
+//! | `time.Tick(d)` | `chan::tick(d)` |
+//! | `t := time.NewTimer(d)`; `<-t.C` | `let t = Timer::new(d);` `t.receiver().recv()` |
+//! | `t.Stop()`, `t.Reset(d)` | `t.stop()`, `t.reset(d)` (same results, Go 1.23 semantics) |
+//! | `tk := time.NewTicker(d)`; `tk.Stop()`, `tk.Reset(d)` | `Ticker::new(d)`; `tk.stop()`, `tk.reset(d)` |
+//! | `time.AfterFunc(d, f)` | `after_func(d, f)` |
 //!
 //! No background thread: a timer is a deadline, not a queue. Whoever receives from it
 //! (a blocking `recv`, a `try_recv`, or a select) compares the deadline with the clock
 //! and, once it has passed, takes the value with one atomic step, so that of several
 //! clones of one timer receiver only one gets each value. A blocked receiver sleeps
 //! until the deadline; a select parks with the earliest timer deadline of its cases as
-//! its wake-up time (see `crate::select`).
+//! its wake-up time (see `crate::select`). Because the value is made at the moment of
+//! the receive, a `stop` or `reset` simply changes the schedule, and no value of the
+//! old one can be received afterwards (Go 1.23's guarantee, with nothing to drain).
+//! A `reset` wakes the threads blocked in a receive on that timer, so they sleep
+//! towards the new schedule.
 //!
 //! The value received is the instant the timer was due (not the later instant at which
 //! it happened to be read).
+//!
+//! [`after_func`] timers have a function instead of values. With the `async` feature
+//! the process's one timer thread (`park::timers`) wakes a waker at the deadline that
+//! claims the function under the timer's lock (so `stop` and the firing agree on who
+//! won) and starts a thread to run it; no thread waits for a pending timer.
 
 use super::error::RecvTimeoutError;
 use super::{Receiver, RecvFlavor};
@@ -692,7 +711,7 @@ mod func {
         /// The schedule and the function (taken by the one who runs it).
         sched: Mutex<FuncSched>,
         /// The registration with the timer thread. Lock order: `entry`, then `sched`.
-        #[cfg(feature = "async")]
+        #[cfg(all(feature = "async", not(gosync_loom)))]
         entry: Mutex<crate::park::timers::TimerEntry>,
     }
 
@@ -718,7 +737,7 @@ mod func {
                     f: Some(f),
                     generation: 0,
                 }),
-                #[cfg(feature = "async")]
+                #[cfg(all(feature = "async", not(gosync_loom)))]
                 entry: Mutex::new(crate::park::timers::TimerEntry::new()),
             }))
         }
@@ -755,7 +774,7 @@ mod func {
 
         /// Makes the timer thread's registration match the schedule (under `entry`, so
         /// that the last of several racing calls registers the latest schedule).
-        #[cfg(feature = "async")]
+        #[cfg(all(feature = "async", not(gosync_loom)))]
         fn schedule(this: &Arc<Self>, _generation: u64) {
             let mut entry = this.entry.lock();
             let next = this.sched.lock().next;
@@ -768,9 +787,19 @@ mod func {
             }
         }
 
+        /// Under loom: a model thread stands for the timer thread, firing at a point
+        /// the scheduler picks (every deadline "may have passed"), racing `stop`.
+        #[cfg(gosync_loom)]
+        fn schedule(this: &Arc<Self>, _generation: u64) {
+            if let Next::At(_) = this.sched.lock().next {
+                let this = this.clone();
+                loom::thread::spawn(move || Shared::fire(&this));
+            }
+        }
+
         /// Without the timer thread: a sleeping thread per schedule, which gives up
         /// when the schedule changes.
-        #[cfg(not(feature = "async"))]
+        #[cfg(not(any(feature = "async", gosync_loom)))]
         fn schedule(this: &Arc<Self>, generation: u64) {
             use crate::facade::thread;
             let Next::At(_) = this.sched.lock().next else {
@@ -801,15 +830,13 @@ mod func {
         }
 
         /// Runs the function on a thread of its own, if it is due and not stopped.
-        #[cfg(feature = "async")]
+        #[cfg(any(feature = "async", gosync_loom))]
         fn fire(this: &Arc<Self>) {
             match this.claim() {
                 Some(f) => run(f),
                 None => {
                     // Woken early (a reset moved the schedule later): register anew.
-                    // (Stopped, or already run: nothing to do. Under loom every
-                    // deadline has passed, so this never runs inside `wake_at`,
-                    // which holds `entry`.)
+                    // (Stopped, or already run: nothing to do.)
                     let (next, generation) = {
                         let s = this.sched.lock();
                         (s.next, s.generation)
@@ -834,16 +861,16 @@ mod func {
     }
 
     /// Under loom: a model thread.
-    #[cfg(all(feature = "async", gosync_loom))]
+    #[cfg(gosync_loom)]
     fn run(f: Func) {
         loom::thread::spawn(f);
     }
 
     /// The waker the timer thread wakes at the deadline.
-    #[cfg(feature = "async")]
+    #[cfg(all(feature = "async", not(gosync_loom)))]
     struct Fire(Arc<Shared>);
 
-    #[cfg(feature = "async")]
+    #[cfg(all(feature = "async", not(gosync_loom)))]
     impl std::task::Wake for Fire {
         fn wake(self: std::sync::Arc<Self>) {
             Shared::fire(&self.0);
