@@ -55,30 +55,38 @@ fn semaphore_release_races_a_timed_acquire() {
     });
 }
 
-/// Two waiters of different weights and a release: FIFO grants never over-commit, and
-/// everything comes back.
+/// A large waiter at the head of the queue gives up (its timeout) while a small one
+/// waits behind it with permits free for it: the cancel must hand them on (else the
+/// small one, which has no timeout, sleeps forever and loom reports the deadlock).
+/// The grants never over-commit, and everything comes back.
 #[test]
-fn semaphore_two_waiters_and_a_release() {
+fn semaphore_cancelled_head_lets_the_next_through() {
     model(|| {
         let sem = Arc::new(Weighted::new(2));
         sem.acquire(2);
         let held = Arc::new(AtomicUsize::new(0));
-        let spawn = |n: u64| {
-            let (sem, held) = (sem.clone(), held.clone());
-            thread::spawn(move || {
-                if sem.acquire_timeout(n, Duration::from_secs(1)) {
-                    let now = held.fetch_add(n as usize, Ordering::SeqCst) + n as usize;
-                    assert!(now <= 2, "over-committed: {now} of 2");
-                    held.fetch_sub(n as usize, Ordering::SeqCst);
-                    sem.release(n);
-                }
-            })
+        let hold = |held: &AtomicUsize, n: u64| {
+            let now = held.fetch_add(n as usize, Ordering::SeqCst) + n as usize;
+            assert!(now <= 2, "over-committed: {now} of 2");
+            held.fetch_sub(n as usize, Ordering::SeqCst);
         };
-        let a = spawn(2);
-        let b = spawn(1);
-        sem.release(2);
-        a.join().unwrap();
-        b.join().unwrap();
+        let (s2, h2) = (sem.clone(), held.clone());
+        let big = thread::spawn(move || {
+            if s2.acquire_timeout(2, Duration::from_secs(1)) {
+                hold(&h2, 2);
+                s2.release(2);
+            }
+        });
+        let (s3, h3) = (sem.clone(), held.clone());
+        let small = thread::spawn(move || {
+            s3.acquire(1);
+            hold(&h3, 1);
+            s3.release(1);
+        });
+        sem.release(1);
+        big.join().unwrap();
+        small.join().unwrap();
+        sem.release(1);
         assert!(sem.try_acquire(2));
     });
 }
