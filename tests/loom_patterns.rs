@@ -175,3 +175,34 @@ fn timer_reset_races_a_receive() {
         assert_eq!(first + later, expected, "was_active {was_active}");
     });
 }
+
+/// `acquire_async` is cancel safe: a future polled once (queued), then dropped while
+/// another thread releases the permits. Whether the release granted them to the
+/// future before the drop or not, they all come back.
+#[test]
+fn semaphore_async_acquire_dropped_while_released() {
+    use std::future::Future;
+    use std::task::{Context, Poll, Wake, Waker};
+    struct Noop;
+    impl Wake for Noop {
+        fn wake(self: std::sync::Arc<Self>) {}
+    }
+    model(|| {
+        let sem = Arc::new(Weighted::new(2));
+        sem.acquire(2);
+        let s2 = sem.clone();
+        {
+            let mut fut = Box::pin(sem.acquire_async(2));
+            let waker = Waker::from(std::sync::Arc::new(Noop));
+            let mut cx = Context::from_waker(&waker);
+            assert!(matches!(fut.as_mut().poll(&mut cx), Poll::Pending));
+            let releaser = thread::spawn(move || s2.release(2));
+            drop(fut);
+            releaser.join().unwrap();
+        }
+        assert!(
+            sem.try_acquire(2),
+            "permits were lost with the dropped future"
+        );
+    });
+}
