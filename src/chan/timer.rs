@@ -456,7 +456,10 @@ pub struct Timer {
 
 impl fmt::Debug for Timer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.state.fmt(f)
+        match &self.func {
+            Some(func) => func.fmt(f),
+            None => self.state.fmt(f),
+        }
     }
 }
 
@@ -721,11 +724,23 @@ mod func {
         /// Bumped by every change of `next` (tells a sleeper its schedule is gone).
         #[cfg_attr(feature = "async", allow(dead_code))]
         generation: u64,
+        /// Without the timer thread: the thread sleeping towards `next`, woken when
+        /// the schedule changes (it then exits, and a new one sleeps towards the new
+        /// schedule).
+        #[cfg(not(any(feature = "async", gosync_loom)))]
+        sleeper: Option<std::thread::Thread>,
     }
 
     impl fmt::Debug for FuncTimer {
         fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.debug_struct("FuncTimer").finish_non_exhaustive()
+            let s = self.0.sched.lock();
+            f.debug_struct("Timer")
+                .field("next", &s.next)
+                .field(
+                    "after_func",
+                    &if s.f.is_some() { "pending" } else { "started" },
+                )
+                .finish()
         }
     }
 
@@ -736,6 +751,8 @@ mod func {
                     next: Next::Off,
                     f: Some(f),
                     generation: 0,
+                    #[cfg(not(any(feature = "async", gosync_loom)))]
+                    sleeper: None,
                 }),
                 #[cfg(all(feature = "async", not(gosync_loom)))]
                 entry: Mutex::new(crate::park::timers::TimerEntry::new()),
@@ -751,6 +768,10 @@ mod func {
                 let was = s.next != Next::Off;
                 s.next = if s.f.is_some() { next } else { Next::Off };
                 s.generation += 1;
+                #[cfg(not(any(feature = "async", gosync_loom)))]
+                if let Some(t) = s.sleeper.take() {
+                    t.unpark(); // its schedule is gone: it exits
+                }
                 (was, s.next != Next::Off, s.generation)
             };
             Shared::schedule(&self.0, generation);
@@ -805,6 +826,7 @@ mod func {
             let Next::At(_) = this.sched.lock().next else {
                 return;
             };
+            let this_again = this.clone();
             let this = this.clone();
             let spawned = std::thread::Builder::new()
                 .name("gosync-after-func".into())
@@ -824,8 +846,16 @@ mod func {
                     }
                     thread::park_until(due);
                 });
-            if let Err(e) = spawned {
-                panic!("gosync: cannot start the thread of an after_func timer: {e}");
+            match spawned {
+                Ok(join) => {
+                    let mut s = this_again.sched.lock();
+                    if s.generation == generation {
+                        s.sleeper = Some(join.thread().clone());
+                    } else {
+                        join.thread().unpark(); // already replaced
+                    }
+                }
+                Err(e) => panic!("gosync: cannot start the thread of an after_func timer: {e}"),
             }
         }
 
