@@ -10,6 +10,7 @@
 
 use gosync::chan::{self, after_func, Ticker, Timer};
 use gosync::select;
+use std::future::Future;
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -336,6 +337,43 @@ fn async_receive() {
     let due = futures::executor::block_on(t.receiver().recv_async()).unwrap();
     assert!(due <= Instant::now());
     assert!(!t.stop());
+    tidy_up();
+}
+
+/// An async receive waiting on a stopped timer (no deadline registered with the timer
+/// thread) is woken when another thread re-arms it; and one waiting on a far deadline
+/// follows a reset to an earlier one. The future runs on a thread of its own, so
+/// that the watchdog (an upper bound only a lost wake-up reaches) never polls it.
+#[cfg(feature = "async")]
+#[test]
+fn async_receive_follows_reset() {
+    for stopped_first in [true, false] {
+        let t = Arc::new(Timer::new(HOUR));
+        if stopped_first {
+            assert!(t.stop());
+        }
+        let (polled_tx, polled) = chan::bounded::<()>(1);
+        let (done_tx, done) = chan::bounded(1);
+        let receiver = {
+            let t = t.clone();
+            thread::spawn(move || {
+                let mut fut = Box::pin(t.receiver().recv_async());
+                let got = futures::executor::block_on(futures::future::poll_fn(|cx| {
+                    let r = fut.as_mut().poll(cx);
+                    let _ = polled_tx.try_send(()); // polled: it waits now
+                    r
+                }));
+                done_tx.send(got.is_ok()).unwrap();
+            })
+        };
+        polled.recv().unwrap();
+        t.reset(Duration::from_millis(1));
+        let got = done
+            .recv_timeout(WATCHDOG)
+            .expect("the waiting receive was not woken by the reset");
+        assert!(got);
+        receiver.join().unwrap();
+    }
     tidy_up();
 }
 

@@ -479,6 +479,7 @@ fn poll_timer<T>(
     entry: &mut TimerEntry,
     cx: &mut task::Context<'_>,
 ) -> Poll<T> {
+    t.watch(cx.waker()); // a `Timer::reset` wakes us (before we look: none is missed)
     if let Some(due) = t.try_fire() {
         entry.cancel();
         return Poll::Ready(conv(due));

@@ -72,7 +72,18 @@ struct Sched {
     /// Threads blocked in a receive on this timer: `reset` wakes them, so that they
     /// sleep towards the new schedule.
     sleepers: Vec<thread::Thread>,
+    /// Tasks whose receive futures wait on this timer: `reset` wakes them too (the
+    /// timer thread only knows the deadline they saw). At most [`MAX_WATCHERS`]
+    /// (one per task).
+    #[cfg(feature = "async")]
+    tasks: Vec<std::task::Waker>,
 }
+
+/// The most task wakers a resettable timer keeps for `reset`; past it, they are all
+/// woken (they register again if they still wait), so that a long-lived timer polled
+/// by ever new tasks does not grow.
+#[cfg(feature = "async")]
+const MAX_WATCHERS: usize = 32;
 
 /// When a resettable timer fires next.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -114,10 +125,34 @@ impl Sched {
 
     /// Sets a new schedule; returns whether the old one was still active, and the
     /// blocked receivers to wake (after unlocking).
-    fn rearm(&mut self, next: Next) -> (bool, Vec<thread::Thread>) {
+    fn rearm(&mut self, next: Next) -> (bool, Wakeups) {
         let was = self.next != Next::Off;
         self.next = next;
-        (was, std::mem::take(&mut self.sleepers))
+        let wakeups = Wakeups {
+            threads: std::mem::take(&mut self.sleepers),
+            #[cfg(feature = "async")]
+            tasks: std::mem::take(&mut self.tasks),
+        };
+        (was, wakeups)
+    }
+}
+
+/// The receivers a `reset` wakes, after unlocking.
+struct Wakeups {
+    threads: Vec<thread::Thread>,
+    #[cfg(feature = "async")]
+    tasks: Vec<std::task::Waker>,
+}
+
+impl Wakeups {
+    fn wake(self) {
+        for t in self.threads {
+            t.unpark();
+        }
+        #[cfg(feature = "async")]
+        for w in self.tasks {
+            w.wake();
+        }
     }
 }
 
@@ -236,6 +271,8 @@ impl TimerState {
                 next,
                 period,
                 sleepers: Vec::new(),
+                #[cfg(feature = "async")]
+                tasks: Vec::new(),
             })),
         }
     }
@@ -251,17 +288,39 @@ impl TimerState {
     /// Sets a resettable timer's schedule and wakes its blocked receivers; returns
     /// whether the old schedule was still active (Go's `Stop`/`Reset` result).
     fn rearm(&self, next: Next, period: Option<Duration>) -> bool {
-        let (was, sleepers) = {
+        let (was, wakeups) = {
             let mut s = self.sched().lock();
             if period.is_some() {
                 s.period = period;
             }
             s.rearm(next)
         };
-        for t in sleepers {
-            t.unpark();
-        }
+        wakeups.wake();
         was
+    }
+
+    /// For an async receive of a resettable timer: notes the task, so that a `reset`
+    /// wakes it. Called before the poll looks at the schedule, so that a reset after
+    /// that look is never missed. Other timers have a fixed schedule.
+    #[cfg(feature = "async")]
+    pub(crate) fn watch(&self, waker: &std::task::Waker) {
+        let Kind::Resettable(sched) = &self.kind else {
+            return;
+        };
+        let mut s = sched.lock();
+        if s.tasks.iter().any(|w| w.will_wake(waker)) {
+            return;
+        }
+        let overflow = if s.tasks.len() >= MAX_WATCHERS {
+            std::mem::take(&mut s.tasks)
+        } else {
+            Vec::new()
+        };
+        s.tasks.push(waker.clone());
+        drop(s);
+        for w in overflow {
+            w.wake();
+        }
     }
 
     /// How many values are ready now: 0 or 1.
@@ -437,12 +496,14 @@ pub fn tick(d: Duration) -> Receiver<Instant> {
 /// ```
 ///
 /// # Differences from Go
-/// - A [`select!`](crate::select!) or an async receive that is already waiting on
-///   [`receiver`](Timer::receiver) when *another* thread resets the timer to an
-///   earlier time, or re-arms it after a stop, wakes at the time it saw when it
-///   started waiting (for a re-armed stopped timer: when another case wakes it). A
-///   blocking `recv` / `recv_timeout` follows every reset at once, and so does a
-///   select loop in the thread that calls `reset` (the usual Go pattern).
+/// - A [`select!`](crate::select!) or [`Select`](crate::Select) (blocking or async)
+///   that is already waiting on [`receiver`](Timer::receiver) when *another* thread
+///   resets the timer to an earlier time, or re-arms it after a stop, wakes at the
+///   time it saw when it started waiting (for a re-armed stopped timer: when another
+///   case wakes it). A blocking `recv` / `recv_timeout` and an async `recv_async` /
+///   stream follow every reset at once, and so does a select loop in the thread that
+///   calls `reset` (the usual Go pattern: the loop that selects on the timer also
+///   resets it).
 /// - An [`after_func`] timer runs `f` once at most: `reset` after `f` has started does
 ///   not run it again (Go's `f` is a `func()` that may run once per reset).
 pub struct Timer {
