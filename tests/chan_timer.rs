@@ -10,7 +10,7 @@
 
 use gosync::chan::{self, after_func, Ticker, Timer};
 use gosync::select;
-use std::future::Future;
+
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -359,7 +359,7 @@ fn async_receive_follows_reset() {
             thread::spawn(move || {
                 let mut fut = Box::pin(t.receiver().recv_async());
                 let got = futures::executor::block_on(futures::future::poll_fn(|cx| {
-                    let r = fut.as_mut().poll(cx);
+                    let r = std::future::Future::poll(fut.as_mut(), cx);
                     let _ = polled_tx.try_send(()); // polled: it waits now
                     r
                 }));
