@@ -98,7 +98,7 @@ struct Waiting {
 
 /// Why [`Weighted::acquire_until`] returned without the permits.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[allow(dead_code)] // `Done` is for the context glue
+
 pub(crate) enum Interrupted {
     /// The `done` channel closed (or received a value).
     Done,
@@ -377,6 +377,11 @@ impl Weighted {
     ///
     /// A request for more than the size waits for `done` or the deadline without
     /// queueing (so it holds nobody back) and fails; with neither, it panics.
+    ///
+    /// This is the hook for `acquire_ctx` (Go's `Acquire(ctx, n)`): pass the context's
+    /// `done()` channel (its deadline closes that channel too, so `None` will do) and
+    /// map `Err(_)` to the context's error. A context that is already done still
+    /// gets permits that are free at once, as in Go.
     pub(crate) fn acquire_until(
         &self,
         n: u64,
