@@ -141,6 +141,11 @@
 //! | `case <-time.After(d):` | `recv(chan::after(d)) -> _ => …,` or `default(d) => …,` |
 //! | `time.NewTimer(d).C` | `chan::after(d)`, `chan::at(instant)` |
 //! | `time.Tick(d)`, `time.NewTicker(d).C` | `chan::tick(d)` |
+//! | `time.NewTimer(d)` with `Stop` / `Reset` | [`chan::Timer`]`::new(d)`: `receiver()`, `stop()`, `reset(d)` (Go 1.23 semantics) |
+//! | `time.NewTicker(d)` with `Stop` / `Reset` | [`chan::Ticker`]`::new(d)`: `receiver()`, `stop()`, `reset(d)` |
+//! | `time.AfterFunc(d, f)` | [`chan::after_func(d, f)`](chan::after_func) |
+//! | `semaphore.NewWeighted(n)` (x/sync) | [`semaphore::Weighted`]`::new(n)`: `acquire`, `try_acquire`, `acquire_timeout`, `acquire_async`, `release` |
+//! | `singleflight.Group` (x/sync): `Do`, `Forget` | [`singleflight::Group`]: `do_call`, `forget` |
 //! | timing out one send / receive | `tx.send_timeout(v, d)`, `rx.recv_timeout(d)`, `*_deadline` |
 //! | `reflect.Select(cases)` | `Select::new().recv(&rx, f).send(&tx, v, g).wait()` |
 //! | `var wg sync.WaitGroup`; `Add`, `Done`, `Wait` | `WaitGroup::new()`; `add`, `done`, `wait` (and `wait_timeout`) |
@@ -203,6 +208,8 @@ mod park;
 
 pub mod chan;
 pub mod select;
+pub mod semaphore;
+pub mod singleflight;
 pub mod sync;
 
 pub use chan::{bounded, unbounded, Receiver, Sender};

@@ -127,7 +127,7 @@
 
 use super::error::{RecvError, RecvTimeoutError, SendError, SendTimeoutError};
 use super::hchan::{Hchan, RecvAttempt, SendAttempt};
-use super::timer::Timer;
+use super::timer::TimerState;
 use super::waiter::Waiter;
 use super::{Receiver, RecvFlavor, Sender};
 use crate::park::timers::TimerEntry;
@@ -447,11 +447,12 @@ impl<T> Future for RecvFuture<'_, T> {
 /// Polls a timer receiver: its value if due, else a registration with the timer
 /// thread to be woken at the deadline (no registration when it will never fire again).
 fn poll_timer<T>(
-    t: &Timer,
+    t: &TimerState,
     conv: fn(Instant) -> T,
     entry: &mut TimerEntry,
     cx: &mut task::Context<'_>,
 ) -> Poll<T> {
+    t.watch(cx.waker()); // a `Timer::reset` wakes us (before we look: none is missed)
     if let Some(due) = t.try_fire() {
         entry.cancel();
         return Poll::Ready(conv(due));

@@ -36,8 +36,8 @@ pub use error::{
 #[cfg(feature = "async")]
 pub use future::{RecvFuture, RecvStream, SendFuture, SendSink};
 pub(crate) use hchan::{Hchan, Locked, RecvAttempt, SendAttempt};
-pub(crate) use timer::Timer;
-pub use timer::{after, at, tick};
+pub(crate) use timer::TimerState;
+pub use timer::{after, after_func, at, tick, Ticker, Timer};
 pub use weak::WeakSender;
 
 use crate::facade::{thread, Arc, Ordering};
@@ -145,19 +145,23 @@ pub(crate) enum RecvFlavor<T> {
     /// converted to `T` by the function (the identity for the public constructors,
     /// which all return `Receiver<Instant>`; the function keeps the enum generic
     /// without an unsafe cast).
-    Timer(Arc<Timer>, fn(Instant) -> T),
+    Timer(Arc<TimerState>, fn(Instant) -> T),
 }
 
 /// A timer receiver's `try_recv`, out of line so that the channel flavor's fast path
 /// stays small where it is inlined.
 #[inline(never)]
-fn try_fire<T>(t: &Timer, conv: fn(Instant) -> T) -> Result<T, TryRecvError> {
+fn try_fire<T>(t: &TimerState, conv: fn(Instant) -> T) -> Result<T, TryRecvError> {
     t.try_fire().map(conv).ok_or(TryRecvError::Empty)
 }
 
 /// A timer receiver's blocking receive, out of line (see [`try_fire`]).
 #[inline(never)]
-fn recv_timer<T>(t: &Timer, conv: fn(Instant) -> T, block: Block) -> Result<T, RecvTimeoutError> {
+fn recv_timer<T>(
+    t: &TimerState,
+    conv: fn(Instant) -> T,
+    block: Block,
+) -> Result<T, RecvTimeoutError> {
     t.recv(block).map(conv)
 }
 
