@@ -202,6 +202,7 @@ mod facade;
 mod park;
 
 pub mod chan;
+pub mod debug;
 pub mod select;
 pub mod sync;
 

@@ -618,6 +618,7 @@ impl<T> Hchan<T> {
     /// Precondition: the lock is held and the channel is open and full; released here.
     #[cold]
     fn block_send(&self, v: T, deadline: Option<Instant>) -> Result<(), SendTimeoutError<T>> {
+        let _rec = crate::park::record::blocking(crate::park::record::What::chan_send(self));
         let ctx = Context::new();
         let w = Waiter::new(&ctx, 0, Some(v));
         // SAFETY: the lock is held and the channel open; `w` stays on this frame,
@@ -748,6 +749,7 @@ impl<T> Hchan<T> {
     /// Precondition: the lock is held and the channel is open and empty; released here.
     #[cold]
     fn block_recv(&self, deadline: Option<Instant>) -> Result<T, RecvTimeoutError> {
+        let _rec = crate::park::record::blocking(crate::park::record::What::chan_recv(self));
         let ctx = Context::new();
         let w = Waiter::new(&ctx, 0, None);
         // SAFETY: as in `block_send`.

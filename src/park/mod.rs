@@ -14,6 +14,7 @@
 //!   waiting on timer receivers at their deadlines.
 
 pub(crate) mod lock;
+pub(crate) mod record;
 pub(crate) mod table;
 #[cfg(feature = "async")]
 pub(crate) mod timers;
@@ -369,6 +370,7 @@ impl Context {
                 }
             }
             spin.parking();
+            let _asleep = record::asleep(record::Token::Context(self), deadline);
             match deadline {
                 Some(d) => thread::park_until(d),
                 None => thread::park(),

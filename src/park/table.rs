@@ -328,6 +328,8 @@ pub(crate) fn park_with(
         if t != PARKED {
             return ParkResult::Unparked(t);
         }
+        let _asleep =
+            super::record::asleep(super::record::Token::Word(&node.token, PARKED), deadline);
         match deadline {
             None => thread::park(),
             Some(d) => {

@@ -373,6 +373,9 @@ fn park<C: Cases + ?Sized>(cases: &C, plan: &Plan<'_>, deadline: Option<Instant>
         (Some(a), Some(b)) => Some(a.min(b)),
         (a, b) => a.or(b),
     };
+    let keys = |i| cases.case(i).lock_key();
+    let _rec =
+        crate::park::record::blocking(crate::park::record::What::select(cases.count(), &keys));
     let ctx = Context::new();
     // SAFETY: every lock is held and pass 1 found nothing ready under this hold; the
     // cases are borrowed for this whole call (they cannot move) and `ctx` outlives
