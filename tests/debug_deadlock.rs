@@ -347,7 +347,7 @@ fn main() {
     }
     if filter
         .as_deref()
-        .is_none_or(|f| "default_action_aborts".contains(f))
+        .map_or(true, |f| "default_action_aborts".contains(f))
     {
         let (status, out) = run_child("default_action_aborts");
         #[cfg(unix)]
