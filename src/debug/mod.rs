@@ -32,6 +32,8 @@
 
 mod watchdog;
 
+#[doc(hidden)]
+pub use watchdog::__asleep_forever;
 pub use watchdog::{watchdog, DeadlockReport, ReportKind, Watchdog, WatchdogHandle};
 
 use crate::chan::Hchan;
@@ -723,8 +725,12 @@ pub fn dump() -> String {
 }
 
 /// Panics with the [`dump`] if any gosync operation is still parked after `grace`
-/// (for tests: Go's `goleak.VerifyNone`). Returns as soon as nothing is parked; it
-/// polls in short steps and never sleeps longer than needed.
+/// (for tests: Go's `goleak.VerifyNone`).
+///
+/// It polls in short steps and returns as soon as nothing has been parked for a
+/// settle time of 10 ms (or `grace`, if shorter): a thread that was just woken and
+/// goes straight back to a blocking call spins for a moment before it parks, and a
+/// single empty look could miss it. It never waits longer than needed beyond that.
 ///
 /// It sees every thread of the process, so tests that run in parallel with it must
 /// not be blocked in gosync at that moment.
@@ -742,23 +748,34 @@ pub fn dump() -> String {
 #[track_caller]
 pub fn assert_none_blocked(grace: Duration) {
     let start = Instant::now();
+    let settle = grace.min(Duration::from_millis(10));
+    let mut empty_since: Option<Instant> = None;
     let mut step = Duration::from_micros(100);
     loop {
         let ops = blocked();
+        let now = Instant::now();
+        let waited = now.duration_since(start);
         if ops.is_empty() {
-            return;
+            let since = *empty_since.get_or_insert(now);
+            if now.duration_since(since) >= settle || waited >= grace {
+                return;
+            }
+        } else {
+            empty_since = None;
+            if waited >= grace {
+                let mut s = String::new();
+                write_dump(&mut s, &ops);
+                panic!(
+                    "gosync: {} still parked after {:?}:\n{s}",
+                    plural(ops.len(), "operation", "operations"),
+                    grace
+                );
+            }
         }
-        let waited = start.elapsed();
-        if waited >= grace {
-            let mut s = String::new();
-            write_dump(&mut s, &ops);
-            panic!(
-                "gosync: {} still parked after {:?}:\n{s}",
-                plural(ops.len(), "operation", "operations"),
-                grace
-            );
-        }
-        std::thread::sleep(step.min(grace - waited));
-        step = (step * 2).min(Duration::from_millis(10));
+        std::thread::sleep(
+            step.min(grace.saturating_sub(waited))
+                .max(Duration::from_micros(50)),
+        );
+        step = (step * 2).min(Duration::from_millis(2));
     }
 }

@@ -236,18 +236,7 @@ impl Watchdog {
     }
 
     fn check(&self, state: &mut State) {
-        let (first, _) = record::snapshot();
-        let threads = process_threads();
-        let (second, live) = record::snapshot();
-        let asleep: Vec<Parked> = second
-            .into_iter()
-            .filter(|p| {
-                p.unclaimed
-                    && first
-                        .iter()
-                        .any(|q| q.thread == p.thread && q.gen == p.gen && q.unclaimed)
-            })
-            .collect();
+        let (asleep, threads, live) = stable_asleep();
         let forever: Vec<&Parked> = asleep.iter().filter(|p| p.deadline.is_none()).collect();
         let ops = |ps: &[&Parked]| -> Vec<BlockedOp> {
             let mut v: Vec<BlockedOp> = ps
@@ -357,6 +346,36 @@ type Episode = (thread::ThreadId, Instant);
 
 fn episode(p: &Parked) -> Episode {
     (p.thread, p.since)
+}
+
+/// The parks that two snapshots in a row both saw unclaimed (the same park of each
+/// thread: parked and unclaimed during the whole time between them), the number of
+/// threads of the process counted in between, and how many live threads have records.
+fn stable_asleep() -> (Vec<Parked>, Option<usize>, usize) {
+    let (first, _) = record::snapshot();
+    let threads = process_threads();
+    let (second, live) = record::snapshot();
+    let asleep = second
+        .into_iter()
+        .filter(|p| {
+            p.unclaimed
+                && first
+                    .iter()
+                    .any(|q| q.thread == p.thread && q.gen == p.gen && q.unclaimed)
+        })
+        .collect();
+    (asleep, threads, live)
+}
+
+/// For the loom models: how many threads the all-asleep rule counts as asleep now
+/// (parked with no deadline, unclaimed across two snapshots).
+#[doc(hidden)]
+pub fn __asleep_forever() -> usize {
+    stable_asleep()
+        .0
+        .iter()
+        .filter(|p| p.deadline.is_none())
+        .count()
 }
 
 /// What the watchdog remembers between checks, so that each report is made once.

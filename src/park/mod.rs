@@ -318,6 +318,7 @@ impl Context {
             Wake::Task(_) => unreachable!("bug: Context::wait on a task's context"),
         };
         let mut spin = adaptive::Spin::new();
+        let mut _asleep = None; // debug's record of this park, until a final state
         loop {
             let raw = self.state.load(Ordering::Acquire);
             let s = raw & !SLEEPING;
@@ -355,6 +356,7 @@ impl Context {
                         *p = Some(thread::current());
                     }
                 });
+                _asleep = record::asleep(record::Token::Context(self), deadline);
                 // ORDERING: Release publishes the handle to the claimer's Acquire.
                 if self
                     .state
@@ -370,7 +372,6 @@ impl Context {
                 }
             }
             spin.parking();
-            let _asleep = record::asleep(record::Token::Context(self), deadline);
             match deadline {
                 Some(d) => thread::park_until(d),
                 None => thread::park(),

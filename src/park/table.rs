@@ -321,6 +321,7 @@ pub(crate) fn park_with(
         }
     }
     before_sleep();
+    let _asleep = super::record::asleep(super::record::Token::Word(&node.token, PARKED), deadline);
     loop {
         // ORDERING: Acquire pairs with the unparker's Release store of the token, so
         // whatever it did before waking us (e.g. handing over a lock) is visible.
