@@ -9,10 +9,10 @@
 
 #![allow(clippy::disallowed_types)]
 
-use gosync::debug::{self, BlockedOp, OpKind, ReportKind};
+use gosync::debug::{self, BlockedOp, OpKind};
 use gosync::{chan, select, Cond, Mutex, Once, RwMutex, WaitGroup};
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::{Arc, Mutex as StdMutex};
+use std::sync::Mutex as StdMutex;
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -338,6 +338,8 @@ fn nothing_parked_when_nothing_blocks() {
 #[cfg(not(miri))]
 #[test]
 fn watchdog_warns_once_about_stuck_operations() {
+    use gosync::debug::ReportKind;
+    use std::sync::Arc;
     let _s = serial();
     let deadlocks = Arc::new(StdMutex::new(Vec::new()));
     let warnings = Arc::new(StdMutex::new(Vec::new()));

@@ -17,7 +17,7 @@
 //!     while debug::blocked().iter().all(|op| op.label() != Some("results")) {
 //!         std::thread::sleep(Duration::from_millis(1));
 //!     }
-//!     assert!(debug::dump().contains("wait on `results` (cap 0, len 0), 1 sender alive"));
+//!     assert!(debug::dump().contains("1 thread waits on `results` (cap 0, len 0), 1 sender alive"));
 //!     tx.send(7).unwrap();
 //! });
 //! debug::assert_none_blocked(Duration::from_secs(5));
