@@ -72,7 +72,11 @@ fn label_of(id: usize) -> Option<String> {
     LABELS.lock().as_ref()?.get(&id).cloned()
 }
 
-mod sealed {
+/// Implemented inside the crate for each type [`Labeled`] covers. A new primitive
+/// (the semaphore `Weighted`, say) joins with
+/// `impl crate::debug::sealed::Sealed for Weighted { fn label_key(&self) -> usize {
+/// crate::park::record::What::addr(self) } }`, the identity its `blocking` hook records.
+pub(crate) mod sealed {
     /// The identity under which an object's label is kept.
     pub trait Sealed {
         fn label_key(&self) -> usize;
