@@ -18,6 +18,8 @@ use gosync::{chan, debug};
 use loom::thread;
 
 fn model(f: impl Fn() + Sync + Send + 'static) {
+    // Records are off in loom builds unless a model asks for them.
+    debug::__record_under_loom();
     let mut b = loom::model::Builder::new();
     if b.preemption_bound.is_none() {
         b.preemption_bound = Some(2);

@@ -34,6 +34,9 @@ mod watchdog;
 
 #[doc(hidden)]
 pub use watchdog::__asleep_forever;
+#[cfg(gosync_loom)]
+#[doc(hidden)]
+pub use watchdog::__record_under_loom;
 pub use watchdog::{watchdog, DeadlockReport, ReportKind, Watchdog, WatchdogHandle};
 
 use crate::chan::Hchan;

@@ -378,6 +378,13 @@ pub fn __asleep_forever() -> usize {
         .count()
 }
 
+/// For the loom models: keep records in this (loom) build; off by default there.
+#[cfg(gosync_loom)]
+#[doc(hidden)]
+pub fn __record_under_loom() {
+    record::record_under_loom();
+}
+
 /// What the watchdog remembers between checks, so that each report is made once.
 #[derive(Default)]
 struct State {

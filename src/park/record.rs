@@ -277,6 +277,22 @@ loom::thread_local! {
     static LOCAL: RefCell<Local> = RefCell::new(Local { what: None, since: None, rec: None });
 }
 
+/// Under loom, records are kept only in the models that check them
+/// (`tests/loom_debug.rs`): their locks add loom-visible steps to every park, and loom's
+/// `Mutex` model marks a thread whose last step touched a lock as blocked when another
+/// thread takes it, dropping an unpark loom had saved for it — a hang std's locks
+/// cannot cause (they never touch a thread's park token), which would show up in the
+/// other primitives' models. A switch, not synchronisation: a plain std atomic.
+#[cfg(gosync_loom)]
+#[allow(clippy::disallowed_types)]
+static LOOM_RECORDS: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Turns the records on in loom builds (see [`LOOM_RECORDS`]).
+#[cfg(gosync_loom)]
+pub(crate) fn record_under_loom() {
+    LOOM_RECORDS.store(true, std::sync::atomic::Ordering::Relaxed);
+}
+
 /// Notes that this thread is about to wait for `what`, until the guard drops.
 #[inline]
 pub(crate) fn blocking(what: What) -> Blocking {
@@ -314,6 +330,10 @@ impl Drop for Blocking {
 /// that owns `token` before dropping the guard.
 #[inline]
 pub(crate) fn asleep(token: Token, deadline: Option<Instant>) -> Option<Asleep> {
+    #[cfg(gosync_loom)]
+    if !LOOM_RECORDS.load(std::sync::atomic::Ordering::Relaxed) {
+        return None;
+    }
     LOCAL
         .try_with(|l| {
             let mut l = l.borrow_mut();
