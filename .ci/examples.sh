@@ -66,6 +66,8 @@ run echo_server 16 50
 run pipeline 20000 6
 run worker_pool 1000 8
 run rate_limited_pool 200 500 6
+run deadlock locks
+run deadlock send
 run boids --boids 48 --frames 30 --every 30 --seed 3 --svg "$tmp/flock.svg"
 if [ -e "$tmp/flock.svg" ] && head -c 4 "$tmp/flock.svg" | grep -q '<svg' &&
   tail -n 1 "$tmp/flock.svg" | grep -q '</svg>'; then

@@ -207,6 +207,7 @@ mod facade;
 mod park;
 
 pub mod chan;
+pub mod debug;
 pub mod select;
 pub mod semaphore;
 pub mod singleflight;

@@ -404,6 +404,9 @@ impl Weighted {
         if self.try_acquire(n) {
             return Ok(());
         }
+        let _rec = crate::park::record::blocking(crate::park::record::What::Semaphore(
+            crate::park::record::What::addr(self),
+        ));
         let Some((id, granted)) = self.enqueue(n) else {
             return Ok(());
         };

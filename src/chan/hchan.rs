@@ -475,6 +475,7 @@ impl<T> Hchan<T> {
         deadline: Option<Instant>,
     ) -> Result<(), SendTimeoutError<T>> {
         let chan = g.chan;
+        let _rec = crate::park::record::blocking(crate::park::record::What::chan_send(chan));
         let ctx = Context::new();
         // SAFETY: `ctx` is declared first: it outlives `w`.
         let w = unsafe { Waiter::new(&ctx, 0, Some(v)) };
@@ -551,6 +552,7 @@ impl<T> Hchan<T> {
         deadline: Option<Instant>,
     ) -> Result<T, RecvTimeoutError> {
         let chan = g.chan;
+        let _rec = crate::park::record::blocking(crate::park::record::What::chan_recv(chan));
         let ctx = Context::new();
         // SAFETY: `ctx` is declared first: it outlives `w`.
         let w = unsafe { Waiter::new(&ctx, 0, None) };

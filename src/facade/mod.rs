@@ -20,6 +20,11 @@ pub(crate) use atomic::compiler_fence;
 pub(crate) use atomic::{fence, AtomicBool, AtomicU32, AtomicU64, AtomicU8, AtomicUsize, Ordering};
 pub(crate) use cell::UnsafeCell;
 pub(crate) use mutex::Mutex;
+/// A plain std atomic even under loom: for a test-only switch that guards no data and
+/// that loom must not see as synchronisation (`park::record`'s loom switch).
+#[cfg(gosync_loom)]
+#[allow(clippy::disallowed_types)]
+pub(crate) use std::sync::atomic::AtomicBool as UnmodelledAtomicBool;
 
 #[cfg(gosync_loom)]
 pub(crate) use loom::sync::Arc;

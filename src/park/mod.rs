@@ -17,6 +17,7 @@
 
 mod fence;
 pub(crate) mod lock;
+pub(crate) mod record;
 pub(crate) mod spin;
 pub(crate) mod table;
 #[cfg(feature = "async")]
@@ -381,6 +382,7 @@ impl Context {
             Wake::Task(_) => unreachable!("bug: Context::wait on a task's context"),
         };
         let mut spin = spin::Spin::new();
+        let mut _asleep = None; // debug's record of this park, until a final state
         loop {
             let raw = self.state.load(Ordering::Acquire);
             match State::from_word(raw) {
@@ -417,6 +419,7 @@ impl Context {
                         *p = Some(thread::current());
                     }
                 });
+                _asleep = record::asleep(record::Token::Context(self), deadline);
                 // ORDERING: Release publishes the handle to the claimer's Acquire.
                 if self
                     .state

@@ -346,6 +346,7 @@ pub(crate) fn park_with(
     };
     before_sleep();
     std::mem::forget(unlink);
+    let _asleep = super::record::asleep(super::record::Token::Word(&node.token, PARKED), deadline);
     loop {
         // ORDERING: Acquire pairs with the unparker's Release store of the token, so
         // whatever it did before waking us (e.g. handing over a lock) is visible.
@@ -353,6 +354,8 @@ pub(crate) fn park_with(
         if t != PARKED {
             return ParkResult::Unparked(t);
         }
+        let _asleep =
+            super::record::asleep(super::record::Token::Word(&node.token, PARKED), deadline);
         match deadline {
             None => thread::park(),
             Some(d) => {

@@ -421,6 +421,9 @@ fn park<'a, C: Cases + ?Sized>(
         (Some(a), Some(b)) => Some(a.min(b)),
         (a, b) => a.or(b),
     };
+    let keys = |i| cases.case(i).lock_key();
+    let _rec =
+        crate::park::record::blocking(crate::park::record::What::select(cases.count(), &keys));
     let ctx = Context::new();
     // SAFETY: pass 1 found nothing ready under this hold; the cases are borrowed for
     // this whole call (they cannot move) and `ctx` outlives `finish` below.

@@ -280,6 +280,9 @@ impl Cond {
         guard: MutexGuard<'a, T>,
         deadline: Option<Instant>,
     ) -> (MutexGuard<'a, T>, bool) {
+        let _rec = crate::park::record::blocking(crate::park::record::What::Cond(
+            crate::park::record::What::addr(self),
+        ));
         let mutex: &'a Mutex<T> = MutexGuard::leak(guard);
         let result = table::park_with(
             self.key(),

@@ -270,6 +270,9 @@ impl<T: ?Sized> Mutex<T> {
 
     #[cold]
     fn lock_slow(&self) {
+        let _rec = crate::park::record::blocking(crate::park::record::What::Mutex(
+            crate::park::record::What::addr(self),
+        ));
         let mut spin = SpinWait::new(SPINS, YIELDS);
         // When this thread first parked; `None` until it has to.
         let mut wait_start: Option<Instant> = None;

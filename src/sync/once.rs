@@ -152,6 +152,9 @@ impl Once {
 
     #[cold]
     fn call_once_slow(&self, f: &mut dyn FnMut()) {
+        let _rec = crate::park::record::blocking(crate::park::record::What::Once(
+            crate::park::record::What::addr(self),
+        ));
         // ORDERING: Acquire, as in `is_completed`, for every load here that may see
         // COMPLETE or OWNER.
         let mut state = self.state.load(Ordering::Acquire);

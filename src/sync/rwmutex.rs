@@ -365,6 +365,9 @@ impl<T: ?Sized> RwMutex<T> {
 
     #[cold]
     fn read_slow(&self) {
+        let _rec = crate::park::record::blocking(crate::park::record::What::RwRead(
+            crate::park::record::What::addr(self),
+        ));
         let mut spin = SpinWait::new(SPINS, YIELDS);
         let mut state = self.state.load(Ordering::Relaxed);
         loop {
@@ -422,6 +425,9 @@ impl<T: ?Sized> RwMutex<T> {
 
     #[cold]
     fn write_slow(&self) {
+        let _rec = crate::park::record::blocking(crate::park::record::What::RwWrite(
+            crate::park::record::What::addr(self),
+        ));
         let mut spin = SpinWait::new(SPINS, YIELDS);
         let mut wait_start: Option<Instant> = None;
         let mut starving = false;
@@ -496,6 +502,9 @@ impl<T: ?Sized> RwMutex<T> {
 
     /// With `WRITER` claimed, waits until the readers inside have left.
     fn wait_for_readers(&self) {
+        let _rec = crate::park::record::blocking(crate::park::record::What::RwWrite(
+            crate::park::record::What::addr(self),
+        ));
         let mut spin = SpinWait::new(SPINS, YIELDS);
         // ORDERING: Acquire pairs with the readers' Release decrements, so their reads
         // of the data happen before our writes.

@@ -433,6 +433,9 @@ impl WaitGroup {
     /// Registers and parks until the counter is zero or `deadline`; `true` if zero.
     #[cold]
     fn wait_slow(&self, deadline: Option<Instant>) -> bool {
+        let _rec = crate::park::record::blocking(crate::park::record::What::WaitGroup(
+            crate::park::record::What::addr(self),
+        ));
         let mut reached_zero_at_timeout = false;
         let result = table::park(
             self.key(),
