@@ -202,6 +202,8 @@ mod facade;
 mod park;
 
 pub mod chan;
+pub mod context;
+pub mod errgroup;
 pub mod select;
 pub mod sync;
 

@@ -10,12 +10,11 @@
 //!   plain store (asymmetric fences make the handshake with parkers).
 //! - `waker::WakerSlot` (feature `async`): where a task leaves its `Waker`, so that a
 //!   [`Context`] can stand for a task as well as for a thread.
-//! - `timers` (feature `async`): the one lazily started thread that wakes tasks
-//!   waiting on timer receivers at their deadlines.
+//! - `timers`: the one lazily started thread that wakes tasks waiting on timer
+//!   receivers at their deadlines (and cancels contexts at theirs).
 
 pub(crate) mod lock;
 pub(crate) mod table;
-#[cfg(feature = "async")]
 pub(crate) mod timers;
 #[cfg(feature = "async")]
 pub(crate) mod waker;
