@@ -799,3 +799,50 @@ fn done_in_select_from_many_threads() {
     });
     assert_eq!(total, 45, "every value sent before the cancel was received");
 }
+
+/// User code panicking inside a context's reach.
+mod faults {
+    use super::*;
+
+    /// A panicking `after_func` ends its own thread only: the cancel returns, the
+    /// other functions run, and the tree is cancelled.
+    #[test]
+    fn panicking_after_func() {
+        let hook = std::panic::take_hook();
+        std::panic::set_hook(Box::new(|_| {}));
+        let (ctx, cancel) = context::background().with_cancel();
+        let (child, _c) = ctx.with_cancel();
+        let (tx, ran) = chan::unbounded();
+        let _a = ctx.after_func(|| panic!("after_func panicked"));
+        let _b = child.after_func({
+            let tx = tx.clone();
+            move || tx.send("child").unwrap()
+        });
+        let _c2 = ctx.after_func(move || tx.send("parent").unwrap());
+        cancel.cancel();
+        let mut got = vec![ran.recv().unwrap(), ran.recv().unwrap()];
+        got.sort_unstable();
+        assert_eq!(got, ["child", "parent"]);
+        assert!(is_done(&child));
+        context::__join_after_func_threads();
+        std::panic::set_hook(hook);
+        // The context still works: a later after_func runs.
+        let (tx, ran) = chan::bounded(1);
+        let _d = ctx.after_func(move || tx.send(()).unwrap());
+        assert_eq!(ran.recv(), Ok(()));
+        context::__join_after_func_threads();
+    }
+
+    /// A thread panics while holding a cancel handle: unwinding drops it, which
+    /// cancels (Go's deferred cancel runs on panic too).
+    #[test]
+    fn panicking_holder_of_a_cancel_handle_cancels() {
+        let (ctx, cancel) = context::background().with_cancel();
+        let t = thread::spawn(move || {
+            let _cancel = cancel;
+            std::panic::resume_unwind(Box::new("holder panicked"));
+        });
+        assert!(t.join().is_err());
+        assert_eq!(ctx.err(), Some(ContextError::Canceled));
+    }
+}

@@ -1079,3 +1079,6 @@ pub fn __join_after_func_threads() {
         }
     }
 }
+
+#[cfg(all(test, not(gosync_loom)))]
+mod tests;

@@ -54,6 +54,12 @@ impl<T> Slab<T> {
         self.len
     }
 
+    /// How many slots it has (live or free): its footprint.
+    #[cfg(test)]
+    pub(super) fn capacity(&self) -> usize {
+        self.slots.len()
+    }
+
     /// Stores `value`; returns its key.
     pub(super) fn insert(&mut self, value: T) -> Key {
         self.len += 1;
