@@ -1038,25 +1038,30 @@ impl fmt::Debug for AfterFunc {
 /// the user spawned.
 fn spawn_after_func(f: Box<dyn FnOnce() + Send>) {
     #[cfg(gosync_loom)]
-    {
-        drop(loom::thread::spawn(f));
-    }
+    let t = loom::thread::spawn(f);
     #[cfg(not(gosync_loom))]
-    {
-        let t = std::thread::Builder::new()
-            .name("gosync-after-func".into())
-            .spawn(f)
-            .unwrap_or_else(|e| panic!("gosync: cannot start a thread for after_func: {e}"));
-        let mut threads = AFTER_FUNC_THREADS.lock();
-        threads.retain(|t| !t.is_finished());
-        threads.push(t);
-    }
+    let t = std::thread::Builder::new()
+        .name("gosync-after-func".into())
+        .spawn(f)
+        .unwrap_or_else(|e| panic!("gosync: cannot start a thread for after_func: {e}"));
+    let mut threads = AFTER_FUNC_THREADS.lock();
+    #[cfg(not(gosync_loom))]
+    threads.retain(|t| !t.is_finished());
+    threads.push(t);
 }
 
 /// The `after_func` threads that may still run, for [`__join_after_func_threads`].
 #[cfg(not(gosync_loom))]
 static AFTER_FUNC_THREADS: crate::facade::Mutex<Vec<std::thread::JoinHandle<()>>> =
     crate::facade::Mutex::new(Vec::new());
+
+#[cfg(gosync_loom)]
+loom::lazy_static! {
+    /// The `after_func` threads of this model execution, for
+    /// [`__join_after_func_threads`].
+    static ref AFTER_FUNC_THREADS: crate::facade::Mutex<Vec<loom::thread::JoinHandle<()>>> =
+        crate::facade::Mutex::new(Vec::new());
+}
 
 /// Test support, not API: waits until every thread started for an
 /// [`after_func`](Context::after_func) so far has finished (Miri reports threads
@@ -1068,7 +1073,6 @@ static AFTER_FUNC_THREADS: crate::facade::Mutex<Vec<std::thread::JoinHandle<()>>
 /// ```
 #[doc(hidden)]
 pub fn __join_after_func_threads() {
-    #[cfg(not(gosync_loom))]
     loop {
         let threads = std::mem::take(&mut *AFTER_FUNC_THREADS.lock());
         if threads.is_empty() {
