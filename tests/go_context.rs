@@ -846,3 +846,24 @@ mod faults {
         assert_eq!(ctx.err(), Some(ContextError::Canceled));
     }
 }
+
+/// The handles are what the API says: shareable across threads, cheap to clone.
+#[test]
+fn auto_traits() {
+    use static_assertions::assert_impl_all;
+    assert_impl_all!(Context: Send, Sync, Clone, Default, std::fmt::Debug);
+    assert_impl_all!(context::CancelHandle: Send, Sync, std::fmt::Debug);
+    assert_impl_all!(context::CancelCauseHandle: Send, Sync, std::fmt::Debug);
+    assert_impl_all!(context::AfterFunc: Send, Sync, std::fmt::Debug);
+    assert_impl_all!(ContextError: Send, Sync, Copy, Eq, std::error::Error);
+    assert_impl_all!(context::RecvCtxError: Send, Sync, Copy, Eq, std::error::Error);
+    assert_impl_all!(context::SendCtxError<String>: Send, Sync, std::error::Error);
+    assert_impl_all!(gosync::errgroup::Group<String>: Send, Sync, Default);
+    #[cfg(feature = "async")]
+    {
+        fn is_send<T: Send>(_: &T) {}
+        let ctx = context::background();
+        is_send(&ctx.cancelled());
+    }
+    assert_eq!(std::mem::size_of::<Context>(), std::mem::size_of::<usize>());
+}

@@ -390,9 +390,11 @@ impl Canceller {
             root = false;
             cur = pending.pop();
         }
-        // Every descendant is cancelled: now the hooks (each `after_func` starts a
-        // thread; each waker is woken here).
-        for h in hooks {
+        // Every descendant is cancelled: now the hooks. The wakers first (woken
+        // here; they cannot fail), then the `after_func`s (each starts a thread).
+        let (wakes, funcs): (Vec<Hook>, Vec<Hook>) =
+            hooks.into_iter().partition(|h| matches!(h, Hook::Wake(_)));
+        for h in wakes.into_iter().chain(funcs) {
             h.run();
         }
     }
