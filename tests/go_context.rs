@@ -471,12 +471,18 @@ fn cause_race() {
     let (c, h) = context::background().with_cancel_cause();
     let reader = thread::spawn({
         let c = c.clone();
-        move || {
-            while c.err().is_none() {
-                assert!(c.cause().is_none());
-                thread::yield_now();
+        move || loop {
+            // A cause seen means the error is set; an error seen means the cause is.
+            if let Some(cause) = c.cause() {
+                assert_eq!(cause.to_string(), "raced");
+                assert_eq!(c.err(), Some(ContextError::Canceled));
+                break;
             }
-            assert_eq!(c.cause().unwrap().to_string(), "raced");
+            if c.err().is_some() {
+                assert_eq!(c.cause().unwrap().to_string(), "raced");
+                break;
+            }
+            thread::yield_now();
         }
     });
     thread::yield_now();
