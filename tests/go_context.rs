@@ -873,3 +873,48 @@ fn auto_traits() {
     }
     assert_eq!(std::mem::size_of::<Context>(), std::mem::size_of::<usize>());
 }
+
+/// The async forms: `recv_ctx_async` and `wait_ctx_async` end on a value / zero, or
+/// on the cancel, and a cancelled `recv_ctx_async` leaves the value in the channel.
+#[cfg(feature = "async")]
+#[test]
+fn async_forms() {
+    use context::RecvCtxError;
+    use futures::executor::block_on;
+    let (tx, rx) = chan::bounded::<u32>(1);
+    let (ctx, cancel) = context::background().with_cancel();
+    let t = thread::spawn(move || {
+        tx.send(1).unwrap();
+        tx
+    });
+    assert_eq!(block_on(rx.recv_ctx_async(&ctx)), Ok(1));
+    let tx = t.join().unwrap();
+    let t = thread::spawn(move || cancel.cancel());
+    assert_eq!(
+        block_on(rx.recv_ctx_async(&ctx)),
+        Err(RecvCtxError::Context(ContextError::Canceled))
+    );
+    t.join().unwrap();
+    tx.send(2).unwrap();
+    assert_eq!(
+        rx.try_recv(),
+        Ok(2),
+        "nothing was taken by the cancelled receive"
+    );
+
+    let wg = WaitGroup::new();
+    wg.add(1);
+    let (ctx, cancel) = context::background().with_cancel();
+    thread::scope(|s| {
+        s.spawn(|| wg.done());
+        assert_eq!(block_on(wg.wait_ctx_async(&ctx)), Ok(()));
+        wg.add(1);
+        s.spawn(move || cancel.cancel());
+        assert_eq!(
+            block_on(wg.wait_ctx_async(&ctx)),
+            Err(ContextError::Canceled)
+        );
+        wg.done();
+    });
+    assert_eq!(format!("{wg:?}"), "WaitGroup { count: 0, waiters: 0 }");
+}

@@ -195,6 +195,49 @@ impl<T> Receiver<T> {
     }
 }
 
+#[cfg(feature = "async")]
+impl<T> Receiver<T> {
+    /// [`recv_ctx`](Receiver::recv_ctx) for async tasks: receives a value unless
+    /// `ctx` is cancelled first. Cancel safe: dropped after a sender handed it a
+    /// value, it gives the value back to the channel (as
+    /// [`recv_async`](Receiver::recv_async) does).
+    ///
+    /// ```
+    /// use futures::executor::block_on;
+    /// use gosync::{chan, context};
+    /// use gosync::context::{ContextError, RecvCtxError};
+    ///
+    /// let (tx, rx) = chan::bounded(1);
+    /// let (ctx, cancel) = context::background().with_cancel();
+    /// tx.send("ready").unwrap();
+    /// assert_eq!(block_on(rx.recv_ctx_async(&ctx)), Ok("ready"));
+    /// cancel.cancel();
+    /// assert_eq!(
+    ///     block_on(rx.recv_ctx_async(&ctx)),
+    ///     Err(RecvCtxError::Context(ContextError::Canceled))
+    /// );
+    /// ```
+    pub async fn recv_ctx_async(&self, ctx: &Context) -> Result<T, RecvCtxError> {
+        use std::future::Future;
+        use std::task::Poll;
+        if let Some(e) = ctx.err() {
+            return Err(RecvCtxError::Context(e));
+        }
+        let mut recv = std::pin::pin!(self.recv_async());
+        let mut done = std::pin::pin!(ctx.cancelled());
+        std::future::poll_fn(|cx| {
+            if let Poll::Ready(r) = recv.as_mut().poll(cx) {
+                return Poll::Ready(r.map_err(RecvCtxError::from));
+            }
+            match done.as_mut().poll(cx) {
+                Poll::Ready(()) => Poll::Ready(Err(RecvCtxError::Context(done_err(ctx)))),
+                Poll::Pending => Poll::Pending,
+            }
+        })
+        .await
+    }
+}
+
 impl<T> Sender<T> {
     /// Sends `v`, unless `ctx` is cancelled first: Go's
     /// `select { case ch <- v: … case <-ctx.Done(): return ctx.Err() }`. Every error
@@ -278,5 +321,47 @@ impl WaitGroup {
         } else {
             Err(done_err(ctx))
         }
+    }
+
+    /// [`wait_ctx`](WaitGroup::wait_ctx) for async tasks: resolves `Ok` once the
+    /// counter is zero, or `Err` once `ctx` is cancelled, whichever it sees first.
+    /// Cancel safe, as [`wait_async`](WaitGroup::wait_async) is.
+    ///
+    /// ```
+    /// use futures::executor::block_on;
+    /// use gosync::{context, WaitGroup};
+    /// use gosync::context::ContextError;
+    ///
+    /// let wg = WaitGroup::new();
+    /// wg.add(1);
+    /// let (ctx, cancel) = context::background().with_cancel();
+    /// let canceller = std::thread::spawn(move || cancel.cancel());
+    /// assert_eq!(block_on(wg.wait_ctx_async(&ctx)), Err(ContextError::Canceled));
+    /// canceller.join().unwrap();
+    /// wg.done();
+    /// assert_eq!(block_on(wg.wait_ctx_async(&ctx)), Ok(()));
+    /// ```
+    #[cfg(feature = "async")]
+    pub async fn wait_ctx_async(&self, ctx: &Context) -> Result<(), ContextError> {
+        use std::future::Future;
+        use std::task::Poll;
+        if self.wait_timeout(Duration::ZERO) {
+            return Ok(());
+        }
+        if let Some(e) = ctx.err() {
+            return Err(e);
+        }
+        let mut wait = std::pin::pin!(self.wait_async());
+        let mut done = std::pin::pin!(ctx.cancelled());
+        std::future::poll_fn(|cx| {
+            if wait.as_mut().poll(cx).is_ready() {
+                return Poll::Ready(Ok(()));
+            }
+            match done.as_mut().poll(cx) {
+                Poll::Ready(()) => Poll::Ready(Err(done_err(ctx))),
+                Poll::Pending => Poll::Pending,
+            }
+        })
+        .await
     }
 }
