@@ -515,6 +515,7 @@ impl Context {
     /// assert_eq!(child.err(), Some(ContextError::Canceled));
     /// assert!(child.done().is_closed());
     /// ```
+    #[must_use = "the handle cancels the new context when dropped; bind both"]
     pub fn with_cancel(&self) -> (Context, CancelHandle) {
         let (ctx, c) = self.cancellable(self.deadline());
         (ctx, CancelHandle { c })
@@ -543,6 +544,7 @@ impl Context {
     /// assert_eq!(child.err(), Some(ContextError::Canceled));
     /// assert_eq!(child.cause().unwrap().to_string(), "shutting down");
     /// ```
+    #[must_use = "the handle cancels the new context when dropped; bind both"]
     pub fn with_cancel_cause(&self) -> (Context, CancelCauseHandle) {
         let (ctx, c) = self.cancellable(self.deadline());
         (ctx, CancelCauseHandle { c })
@@ -561,6 +563,7 @@ impl Context {
     /// assert_eq!(ctx.err(), Some(ContextError::DeadlineExceeded));
     /// # let _ = gosync::__private::stop_timer_thread();
     /// ```
+    #[must_use = "the handle cancels the new context when dropped; bind both"]
     pub fn with_timeout(&self, d: Duration) -> (Context, CancelHandle) {
         match Instant::now().checked_add(d) {
             Some(t) => self.with_deadline(t),
@@ -586,6 +589,7 @@ impl Context {
     /// assert_eq!(ctx.err(), Some(ContextError::Canceled));
     /// # let _ = gosync::__private::stop_timer_thread();
     /// ```
+    #[must_use = "the handle cancels the new context when dropped; bind both"]
     pub fn with_deadline(&self, t: Instant) -> (Context, CancelHandle) {
         if self.deadline().is_some_and(|d| d <= t) {
             return self.with_cancel(); // the parent's deadline comes first
