@@ -900,7 +900,9 @@ impl CancelHandle {
     /// use gosync::context;
     ///
     /// let (ctx, cancel) = context::background().with_cancel();
-    /// let (grandchild, _c) = ctx.with_cancel().0.with_cancel();
+    /// let (child, _c1) = ctx.with_cancel();
+    /// let (grandchild, _c2) = child.with_cancel();
+    /// assert!(grandchild.err().is_none());
     /// cancel.cancel();
     /// assert!(grandchild.err().is_some()); // already, when cancel() returns
     /// ```
