@@ -71,18 +71,17 @@ fn tree(n: usize) -> (CancelHandle, Vec<(Context, CancelHandle)>) {
 /// `cancel` returns); building the tree and dropping it are not timed.
 fn cancel_tree(c: &mut Criterion) {
     let mut g = c.benchmark_group("cancel_tree");
-    for n in [1_000usize] {
-        g.bench_with_input(BenchmarkId::new("gosync", n), &n, |b, &n| {
-            b.iter_batched(
-                || tree(n),
-                |(cancel, nodes)| {
-                    cancel.cancel();
-                    (cancel, nodes) // dropped after the timing
-                },
-                BatchSize::SmallInput,
-            )
-        });
-    }
+    let n = 1_000usize;
+    g.bench_with_input(BenchmarkId::new("gosync", n), &n, |b, &n| {
+        b.iter_batched(
+            || tree(n),
+            |(cancel, nodes)| {
+                cancel.cancel();
+                (cancel, nodes) // dropped after the timing
+            },
+            BatchSize::SmallInput,
+        )
+    });
     g.finish();
 }
 
