@@ -75,6 +75,17 @@
 //! [`Pool`] is a typed `sync.Pool` whose idle values are cached near the thread that
 //! returned them. The [`sync` module docs](mod@sync) have the full Go → gosync table.
 //!
+//! ## Context and errgroup — [`context`], [`errgroup`]
+//!
+//! Go's `context` package: [`context::background()`] and the contexts derived from
+//! it with [`with_cancel`](context::Context::with_cancel),
+//! [`with_timeout`](context::Context::with_timeout) and the rest form cancellation
+//! trees; [`done()`](context::Context::done) is a receiver closed on cancel, so it
+//! is a case in [`select!`] like any other, and
+//! [`Receiver::recv_ctx`], [`Sender::send_ctx`] and [`WaitGroup::wait_ctx`] give up
+//! when their context is cancelled. [`errgroup::Group`] runs scoped tasks and stops
+//! at the first error (x/sync's `errgroup`).
+//!
 //! ## Async — [`chan::future`]
 //!
 //! With the `async` cargo feature (on by default; no executor dependency) the same
@@ -113,6 +124,7 @@
 //! | `select_timeout` | `after`, `default`, a `tick`-driven loop, nil cases with `None` |
 //! | `echo_server` | a TCP server, a thread per connection, graceful shutdown with a quit channel |
 //! | `pipeline` | stages, fan-out, fan-in with `select!`, cancellation through `done`, no leaks |
+//! | `context_pipeline` | a pipeline cancelled through a [`context`]: by its consumer, a deadline, an [`errgroup`] error |
 //! | `worker_pool` | a bounded work queue, a results channel, a [`Pool`] of reused buffers |
 //! | `boids` | a flock with a thread per bird, an [`RwMutex`] world, a barrier from [`Cond`]; ASCII or SVG |
 //!
@@ -157,6 +169,8 @@
 //! | `sync.Once`; `once.Do(f)` | `Once::new()`; `once.call_once(f)` |
 //! | `sync.OnceValue(f)` | `OnceValue::new(f)`; `v.get()` or `*v` |
 //! | `sync.Pool{New: f}`; `Get`, `Put` | `Pool::new(f)`; `get()` (returned on drop), `put(v)` |
+//! | `context.WithCancel(parent)`, `WithTimeout`, `<-ctx.Done()` | `parent.with_cancel()`, `with_timeout(d)`, `recv(ctx.done())` ([`context`] has the full table) |
+//! | `errgroup.WithContext(ctx)`; `g.Go(f)`; `g.Wait()` | `errgroup::Group::with_context(&ctx)`; `g.go(scope, f)`; `g.wait()` |
 //!
 //! # Differences from Go
 //!
@@ -207,7 +221,9 @@ mod facade;
 mod park;
 
 pub mod chan;
+pub mod context;
 pub mod debug;
+pub mod errgroup;
 pub mod select;
 pub mod semaphore;
 pub mod singleflight;

@@ -12,15 +12,14 @@
 //!   [`Context`] can stand for a task as well as for a thread.
 //! - [`wake_list::WakeList`]: the threads and tasks a completer collects under a lock
 //!   and wakes after releasing it, every one even if a task's waker panics.
-//! - `timers` (feature `async`): the one lazily started thread that wakes tasks
-//!   waiting on timer receivers at their deadlines.
+//! - `timers`: the one lazily started thread that wakes tasks waiting on timer
+//!   receivers at their deadlines (and cancels contexts at theirs).
 
 mod fence;
 pub(crate) mod lock;
 pub(crate) mod record;
 pub(crate) mod spin;
 pub(crate) mod table;
-#[cfg(feature = "async")]
 pub(crate) mod timers;
 pub(crate) mod wake_list;
 #[cfg(feature = "async")]

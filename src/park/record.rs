@@ -206,6 +206,11 @@ impl Token {
 
 /// The shared part of a thread's record, guarded by [`Record::slot`].
 struct Slot {
+    /// The thread that owns the record (records of exited threads are reused).
+    id: thread::ThreadId,
+    /// Its name; the buffer is kept when the record is reused.
+    name: String,
+    named: bool,
     /// What the current (or last) park waits for.
     what: Option<What>,
     since: Option<Instant>,
@@ -225,8 +230,6 @@ unsafe impl Send for Slot {}
 
 /// One thread's record: who it is and what it is parked on.
 pub(crate) struct Record {
-    id: thread::ThreadId,
-    name: Option<String>,
     slot: Mutex<Slot>,
 }
 
@@ -371,14 +374,37 @@ impl Drop for Asleep {
     }
 }
 
-/// This thread's first park: a record, linked into the registry.
+/// This thread's first park: a record of an exited thread, or a new one, in the
+/// registry. Records are reused, never freed: a program that starts short-lived
+/// threads allocates one only when more threads than ever before have parked in
+/// their lifetimes at once (the registry holds as many records as that peak, about a
+/// hundred bytes each), and a thread's park allocates nothing after its first.
 #[cold]
 fn register() -> Arc<Record> {
     let t = thread::current();
+    let mut reg = REGISTRY.lock();
+    for r in reg.iter() {
+        let mut s = r.slot.lock();
+        if s.dead {
+            // Its thread is gone (no guard of it is alive): take it over. A snapshot
+            // that still holds it reads it under this lock, before or after.
+            s.id = t.id();
+            s.name.clear();
+            s.named = false;
+            if let Some(n) = t.name() {
+                s.name.push_str(n);
+                s.named = true;
+            }
+            (s.what, s.since, s.deadline, s.token, s.dead) = (None, None, None, None, false);
+            drop(s);
+            return r.clone();
+        }
+    }
     let rec = Arc::new(Record {
-        id: t.id(),
-        name: t.name().map(str::to_owned),
         slot: Mutex::new(Slot {
+            id: t.id(),
+            name: t.name().map(str::to_owned).unwrap_or_default(),
+            named: t.name().is_some(),
             what: None,
             since: None,
             deadline: None,
@@ -387,8 +413,6 @@ fn register() -> Arc<Record> {
             dead: false,
         }),
     });
-    let mut reg = REGISTRY.lock();
-    reg.retain(|r| !r.slot.lock().dead);
     reg.push(rec.clone());
     rec
 }
@@ -413,8 +437,8 @@ pub(crate) fn snapshot() -> (Vec<Parked>, usize) {
         // refers to (it takes this lock to withdraw them before leaving).
         let (unclaimed, what) = unsafe { (token.unclaimed(), what.resolve()) };
         out.push(Parked {
-            thread: r.id,
-            name: r.name.clone(),
+            thread: s.id,
+            name: s.named.then(|| s.name.clone()),
             what,
             since,
             deadline: s.deadline,

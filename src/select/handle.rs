@@ -417,6 +417,12 @@ impl<'a, T> SendCase<'a, T> {
         self.state.with_mut(|p| unsafe { (*p).result.take() })
     }
 
+    /// The value back from a case the select did not choose (`None` if it was
+    /// chosen): for `Sender::send_ctx`, whose error hands the value back.
+    pub(crate) fn into_unsent(self) -> Option<T> {
+        self.state.into_inner().value
+    }
+
     fn set_result(&self, r: Result<(), SendError<T>>) {
         // SAFETY: as in `RecvCase::set_result`.
         self.state.with_mut(|p| unsafe { (*p).result = Some(r) });

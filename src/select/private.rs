@@ -337,7 +337,6 @@ pub fn unreachable() -> ! {
 /// let _ = gosync::__private::stop_timer_thread(); // other tests may hold timers
 /// # }
 /// ```
-#[cfg(feature = "async")]
 pub fn stop_timer_thread() -> bool {
     crate::park::timers::stop_if_idle()
 }

@@ -95,6 +95,7 @@ pub use mutex::{Mutex, MutexGuard};
 pub use once::{Once, OnceValue};
 pub use pool::{Pool, Pooled};
 pub use rwmutex::{RwMutex, RwMutexReadGuard, RwMutexWriteGuard};
+pub(crate) use waitgroup::Interrupt;
 pub use waitgroup::WaitGroup;
 #[cfg(feature = "async")]
 pub use waitgroup::WaitGroupFuture;

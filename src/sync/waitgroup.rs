@@ -24,13 +24,21 @@
 //! registered in the same `validate`, released by the same `release_waiters`, and,
 //! when the future is dropped first, unlinked and unregistered under the bucket lock
 //! exactly as a timed-out thread is.
+//!
+//! An interruptible waiter (`wait_interruptible`, under `WaitGroup::wait_ctx`) is a
+//! thread waiter whose park token is the address of its [`Interrupt`]; firing the
+//! interrupt unlinks exactly that waiter and unregisters it, under the bucket lock,
+//! as a timeout would, and wakes it with the token `INTERRUPTED`.
 
-use crate::facade::{const_fn, AtomicU64, Ordering};
+use crate::facade::{const_fn, AtomicBool, AtomicU64, Ordering};
 use crate::park::table::{self, FilterOp, ParkResult};
 use std::fmt;
 use std::time::{Duration, Instant};
 
 const WAITERS_MASK: u64 = 0xFFFF_FFFF;
+
+/// The token of a waiter woken by its [`Interrupt`] (the last `done` gives 0).
+const INTERRUPTED: usize = 1;
 
 /// The counter half of a state word.
 fn counter(state: u64) -> i32 {
@@ -456,6 +464,129 @@ impl WaitGroup {
             ParkResult::Unparked(_) | ParkResult::Invalid => true,
             ParkResult::TimedOut => reached_zero_at_timeout,
         }
+    }
+}
+
+impl WaitGroup {
+    /// Like [`wait`](WaitGroup::wait), until the counter is zero (`true`) or
+    /// `interrupt` is fired (`false`, unless the counter reached zero meanwhile).
+    /// `interrupt` must have been made for this group.
+    pub(crate) fn wait_interruptible(&self, interrupt: &Interrupt) -> bool {
+        debug_assert_eq!(interrupt.key, self.key(), "bug: interrupt of another group");
+        // ORDERING: as in `wait`.
+        if counter(self.state.load(Ordering::Acquire)) == 0 {
+            return true;
+        }
+        let result = table::park(
+            self.key(),
+            interrupt.token(),
+            // A fire that comes before this (under the bucket lock) is seen here;
+            // one that comes after finds the waiter linked.
+            || !interrupt.fired() && self.register_waiter(),
+            None,
+            |_| unreachable!("bug: a wait without a deadline timed out"),
+        );
+        match result {
+            ParkResult::Unparked(INTERRUPTED) | ParkResult::Invalid => {
+                // Interrupted (unregistered by `fire`), or never registered: the
+                // counter may still have reached zero.
+                // ORDERING: Acquire as in `wait`.
+                counter(self.state.load(Ordering::Acquire)) == 0
+            }
+            // Woken by the last `done`, as in `wait_slow`.
+            ParkResult::Unparked(_) => true,
+            ParkResult::TimedOut => unreachable!("bug: a wait without a deadline timed out"),
+        }
+    }
+}
+
+/// Wakes one [`WaitGroup::wait_interruptible`] early: whoever fires it (say, a
+/// context's cancel, through its `Waker`) takes that waiter out of the wait table,
+/// unregistered, under the bucket lock. Firing after the wait ended does nothing.
+pub(crate) struct Interrupt {
+    /// Set (once) before the waiter is looked for.
+    fired: AtomicBool,
+    /// The group's wait-table key.
+    key: usize,
+    /// The group's state word: reached only while the waiter is found linked, hence
+    /// blocked in `wait_interruptible` with the group borrowed.
+    state: *const AtomicU64,
+}
+
+// SAFETY: `state` is only followed under the conditions of its field doc, where the
+// group (which is `Sync`) is alive; everything else is atomic or plain data.
+unsafe impl Send for Interrupt {}
+// SAFETY: as above.
+unsafe impl Sync for Interrupt {}
+
+impl Interrupt {
+    /// An interrupt for waits on `wg`.
+    pub(crate) fn new(wg: &WaitGroup) -> Interrupt {
+        Interrupt {
+            fired: AtomicBool::new(false),
+            key: wg.key(),
+            state: &wg.state,
+        }
+    }
+
+    /// The waiter's park token: this interrupt's address, unique while it lives
+    /// (and it lives while it can fire), never 0 (the ordinary waiters' token).
+    fn token(&self) -> usize {
+        self as *const Interrupt as usize
+    }
+
+    fn fired(&self) -> bool {
+        // ORDERING: Acquire pairs with `fire`'s Release; the bucket lock does the
+        // real work (see `wait_interruptible`), this only makes a fire that is
+        // already visible count.
+        self.fired.load(Ordering::Acquire)
+    }
+
+    /// Interrupts the wait, if it is still going on.
+    pub(crate) fn fire(&self) {
+        // ORDERING: Release pairs with `fired()`.
+        self.fired.store(true, Ordering::Release);
+        let token = self.token();
+        let state = self.state;
+        table::unpark_filter(
+            self.key,
+            |t| {
+                if t == token {
+                    FilterOp::Unpark
+                } else {
+                    FilterOp::Skip
+                }
+            },
+            |r| {
+                if r.unparked != 0 {
+                    // SAFETY: the waiter was found linked, so it is blocked in
+                    // `wait_interruptible` on this group, which is alive (`state`'s
+                    // field doc). It was registered: unregister it, under the
+                    // bucket lock, as a timed-out waiter does.
+                    // ORDERING: Relaxed: the bucket lock orders it with the release.
+                    unsafe { (*state).fetch_sub(1, Ordering::Relaxed) };
+                }
+                INTERRUPTED
+            },
+        );
+    }
+}
+
+impl std::task::Wake for Interrupt {
+    fn wake(self: std::sync::Arc<Self>) {
+        self.fire();
+    }
+
+    fn wake_by_ref(self: &std::sync::Arc<Self>) {
+        self.fire();
+    }
+}
+
+impl fmt::Debug for Interrupt {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Interrupt")
+            .field("fired", &self.fired())
+            .finish_non_exhaustive()
     }
 }
 
