@@ -1,4 +1,5 @@
-//! The one timer thread for async waits on timer receivers (`after`, `at`, `tick`).
+//! The one timer thread: it wakes async waits on timer receivers (`after`, `at`,
+//! `tick`, `Timer`) and fires context deadlines and `after_func`s at their times.
 //!
 //! A blocked thread sleeps until its timer's deadline by itself, but a task cannot:
 //! someone must wake it then. That someone is a single thread, shared by the whole
