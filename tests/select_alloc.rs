@@ -91,3 +91,100 @@ fn parked_select_does_not_allocate() {
     peer.join().unwrap();
     assert_eq!(n, 0, "{n} allocations in 99 selects that park");
 }
+
+/// Allocations made by building and waiting on a dynamic `Select` of `k` receive
+/// cases, one of them ready, averaged over a few rounds (rounded up).
+fn dynamic_select_allocations(k: usize) -> usize {
+    let chans: Vec<_> = (0..k).map(|_| chan::bounded::<usize>(1)).collect();
+    let rounds = if cfg!(miri) { 2 } else { 20 };
+    let n = allocations_during(|| {
+        for round in 0..rounds {
+            let ready = (round * 7) % k;
+            chans[ready].0.send(round).unwrap();
+            let mut sel = gosync::Select::new();
+            for (i, (_, rx)) in chans.iter().enumerate() {
+                sel = sel.recv(rx, move |m| (i, m.unwrap()));
+            }
+            assert_eq!(sel.wait(), (ready, round));
+        }
+    });
+    n.div_ceil(rounds)
+}
+
+#[test]
+fn dynamic_select_allocates_a_few_times_whatever_its_size() {
+    // The cases live in one buffer, with an index beside it: two allocations while
+    // they fit the first reservation (8 cases), a few more as the two grow; no
+    // allocation per case. (Before: one box per case, plus the vector's growth.)
+    let k1 = dynamic_select_allocations(1);
+    let k8 = dynamic_select_allocations(8);
+    let k64 = dynamic_select_allocations(64);
+    eprintln!("dynamic select allocations per wait: K=1 {k1}, K=8 {k8}, K=64 {k64}");
+    assert!(k1 <= 2, "{k1} allocations per wait at K = 1");
+    assert!(k8 <= 2, "{k8} allocations per wait at K = 8");
+    assert!(k64 <= 10, "{k64} allocations per wait at K = 64");
+}
+
+#[test]
+fn parked_dynamic_select_allocates_as_a_ready_one() {
+    let (tx, rx) = chan::bounded::<u64>(0);
+    let others: Vec<_> = (0..7).map(|_| chan::bounded::<u64>(0)).collect();
+    let rounds = if cfg!(miri) { 3 } else { 50 };
+    let peer = thread::spawn(move || {
+        for i in 0..rounds {
+            while tx.waiting_receivers() == 0 {
+                thread::yield_now();
+            }
+            tx.send(i).unwrap();
+        }
+    });
+    let wait = |i: u64| {
+        let mut sel = gosync::Select::new().recv(&rx, |m| m.unwrap());
+        for (_, o) in &others {
+            sel = sel.recv(o, |_| unreachable!());
+        }
+        assert_eq!(sel.wait(), i);
+    };
+    wait(0); // warm up, as above
+    let n = allocations_during(|| (1..rounds).for_each(wait));
+    peer.join().unwrap();
+    let per = n.div_ceil(rounds as usize - 1);
+    assert!(
+        per <= 2,
+        "{n} allocations in {} parked selects of 8 cases",
+        rounds - 1
+    );
+}
+
+/// A send value aligned beyond the case buffer's 16 bytes: its case is boxed (one
+/// more allocation), still sends, and unsent values are dropped exactly once.
+#[test]
+fn over_aligned_cases_work_and_drop_once() {
+    use std::rc::Rc;
+    #[repr(align(64))]
+    struct Wide(u64, #[allow(dead_code)] Rc<()>); // the Rc counts drops
+    let token = Rc::new(());
+    let (tx_full, _rx_full) = chan::bounded::<Wide>(0);
+    let (tx, rx) = chan::bounded::<Wide>(1);
+    let sent = gosync::Select::new()
+        .send(&tx_full, Wide(1, token.clone()), |r| r.map(|()| 1))
+        .send(&tx, Wide(2, token.clone()), |r| r.map(|()| 2))
+        .send(&tx_full, Wide(3, token.clone()), |r| r.map(|()| 3))
+        .wait();
+    assert_eq!(sent.ok(), Some(2));
+    let got = rx.recv().unwrap();
+    assert_eq!(got.0, 2);
+    assert_eq!(std::ptr::from_ref(&got) as usize % 64, 0);
+    assert_eq!(
+        Rc::strong_count(&token),
+        2,
+        "unsent values dropped once each"
+    );
+    drop(got);
+    assert_eq!(Rc::strong_count(&token), 1);
+    // Not waited on: dropping the select drops its values.
+    let sel = gosync::Select::<()>::new().send(&tx, Wide(4, token.clone()), |_| ());
+    assert_eq!(Rc::strong_count(&token), 2);
+    drop(sel);
+    assert_eq!(Rc::strong_count(&token), 1);
+}
