@@ -28,8 +28,8 @@ struct Unit([u8; 16]);
 /// Turns a pointer to a case's place in the buffer into the case.
 type Erase<'a, R> = fn(NonNull<Unit>) -> NonNull<dyn Arm<R> + 'a>;
 
-/// How many cases' room the buffer and index take at the first case: a typical
-/// select then allocates twice in all.
+/// How many cases' room the buffer and index take at the first case: a select of
+/// up to this many cases (of one size) allocates twice in all.
 const FIRST: usize = 8;
 
 /// The cases of a select, in source order.
@@ -89,6 +89,7 @@ impl<'a, R, K: Kind> Arms<'a, R, K> {
     }
 
     /// Adds a case. Nothing may be registered (the cases may move).
+    #[inline]
     pub(super) fn push<A: Arm<R> + 'a>(&mut self, arm: A) {
         if mem::align_of::<A>() > mem::align_of::<Unit>() {
             self.push_inline(Boxed(Box::new(arm)));
@@ -97,14 +98,19 @@ impl<'a, R, K: Kind> Arms<'a, R, K> {
         }
     }
 
+    #[inline]
     fn push_inline<A: Arm<R> + 'a>(&mut self, arm: A) {
         assert!(mem::align_of::<A>() <= mem::align_of::<Unit>());
         let units = mem::size_of::<A>().div_ceil(mem::size_of::<Unit>());
         if self.index.capacity() == 0 {
             self.index = Vec::with_capacity(FIRST);
             self.buf = Vec::with_capacity(units * FIRST);
-        } else {
-            self.buf.reserve(units);
+        } else if self.buf.capacity() - self.buf.len() < units {
+            // Grow four-fold (index too): a select of 64 cases reallocates twice
+            // after the first reservation, not three times; the buffers are
+            // short-lived.
+            self.buf.reserve(self.buf.len() * 3 + units);
+            self.index.reserve(self.index.len() * 3);
         }
         let at = self.buf.len();
         // SAFETY: `reserve` made room for `units` more units after `at`, which is

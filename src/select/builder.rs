@@ -301,6 +301,7 @@ impl<'a, R> Select<'a, R> {
     /// let closed = Select::new().recv(&rx, |m| m.is_err()).wait();
     /// assert!(closed);
     /// ```
+    #[inline]
     pub fn recv<T>(
         mut self,
         rx: &'a Receiver<T>,
@@ -323,6 +324,7 @@ impl<'a, R> Select<'a, R> {
     /// assert!(sent);
     /// assert_eq!(rx.recv(), Ok(7));
     /// ```
+    #[inline]
     pub fn send<T>(
         mut self,
         tx: &'a Sender<T>,
@@ -421,6 +423,7 @@ impl<'a, R> Select<'a, R, Sendable> {
     /// let closed = Select::new_sendable().recv(&rx, |m| m.is_err()).wait();
     /// assert!(closed);
     /// ```
+    #[inline]
     pub fn recv<T: Send>(
         mut self,
         rx: &'a Receiver<T>,
@@ -442,6 +445,7 @@ impl<'a, R> Select<'a, R, Sendable> {
     /// assert!(sent);
     /// assert_eq!(rx.recv(), Ok(7));
     /// ```
+    #[inline]
     pub fn send<T: Send>(
         mut self,
         tx: &'a Sender<T>,
