@@ -4,14 +4,17 @@
 //! waiter never moves. A case needs a fixed address only while the select waits,
 //! and cases are added only before: so they can live side by side in one growing
 //! buffer, which may move them while the select is being built and never after.
-//! That makes a select of K cases cost a few allocations (the buffer's and the
-//! index's growth) instead of K boxes.
 //!
-//! Each case is written into the buffer at an offset rounded to [`Unit`]s, and the
-//! index keeps, per case in source order, that offset and a function that turns a
-//! pointer to it back into a `dyn Arm` (the compiler's own unsizing: no vtable is
-//! built by hand). A case whose alignment exceeds a unit's is boxed, and the box
-//! stored instead.
+//! Each case is written into the buffer at an offset rounded to [`Unit`]s, after a
+//! unit that holds a function turning a pointer to the case back into a `dyn Arm`
+//! (the compiler's own unsizing: no vtable is built by hand); the index lists the
+//! offsets in source order. A case whose alignment exceeds a unit's is boxed, and
+//! the box stored instead.
+//!
+//! Neither the buffer nor the index depends on the cases' types, so when a select
+//! ends its two (emptied) vectors are kept for the thread's next select ([`spare`]):
+//! a thread that selects in a loop allocates for its cases only while its selects
+//! grow.
 
 use super::builder::{Arm, HasHandle, Kind};
 use super::engine::Cases;
@@ -23,13 +26,14 @@ use std::ptr::{self, NonNull};
 /// The buffer's element: sets the alignment every case offset has.
 #[derive(Clone, Copy)]
 #[repr(C, align(16))]
-struct Unit([u8; 16]);
+pub(super) struct Unit([u8; 16]);
 
-/// Turns a pointer to a case's place in the buffer into the case.
+/// Turns a pointer to a case's place in the buffer into the case. Stored in the unit
+/// before the case.
 type Erase<'a, R> = fn(NonNull<Unit>) -> NonNull<dyn Arm<R> + 'a>;
 
-/// How many cases' room the buffer and index take at the first case: a select of
-/// up to this many cases (of one size) allocates twice in all.
+/// How many cases' room the buffer and index take at the first case when the thread
+/// has no spare vectors.
 const FIRST: usize = 8;
 
 /// The cases of a select, in source order.
@@ -38,11 +42,68 @@ const FIRST: usize = 8;
 /// select is `Send` exactly when its [`Kind`] says, and drop checking sees the
 /// cases' borrows.
 pub(super) struct Arms<'a, R, K: Kind> {
-    /// The cases, each at an offset from `index`; only ever written by `push`.
+    /// The cases, each after its `Erase` unit; only ever written by `push`.
     buf: Vec<MaybeUninit<Unit>>,
-    /// Per case still owned: its offset in `buf` (in units) and its `Erase`.
-    index: Vec<(usize, Erase<'a, R>)>,
+    /// Per case still owned, in source order: the offset (in units) of its `Erase`
+    /// unit in `buf`.
+    index: Vec<usize>,
     _owns: PhantomData<Box<K::Case<'a, R>>>,
+}
+
+/// The vectors of the thread's last finished select, emptied, for its next one.
+#[cfg(not(gosync_loom))]
+mod spare {
+    // A thread-local plain cell: never shared between threads, not a synchronization
+    // point, so no facade type (loom builds keep nothing, below).
+    #![allow(clippy::disallowed_types)]
+
+    use super::Unit;
+    use std::cell::Cell;
+    use std::mem::MaybeUninit;
+
+    /// Larger buffers are freed rather than kept (in units: 64 KiB).
+    const KEEP: usize = 4096;
+
+    type Spare = (Vec<MaybeUninit<Unit>>, Vec<usize>);
+
+    thread_local! {
+        static SPARE: Cell<Spare> = const { Cell::new((Vec::new(), Vec::new())) };
+    }
+
+    /// The spare vectors (empty), or new ones.
+    pub(super) fn take() -> Spare {
+        SPARE.try_with(Cell::take).unwrap_or_default()
+    }
+
+    /// Keeps empty vectors for the thread's next select (the larger if both have
+    /// some). During the thread's exit they are simply freed.
+    pub(super) fn give(buf: Vec<MaybeUninit<Unit>>, index: Vec<usize>) {
+        debug_assert!(buf.is_empty() && index.is_empty());
+        if buf.capacity() > KEEP {
+            return;
+        }
+        let _ = SPARE.try_with(|c| {
+            let old = c.take();
+            c.set(if old.0.capacity() > buf.capacity() {
+                old
+            } else {
+                (buf, index)
+            });
+        });
+    }
+}
+
+/// Under loom: nothing kept (a model's threads are not the OS's).
+#[cfg(gosync_loom)]
+mod spare {
+    use super::Unit;
+    use std::mem::MaybeUninit;
+
+    pub(super) fn take() -> (Vec<MaybeUninit<Unit>>, Vec<usize>) {
+        (Vec::new(), Vec::new())
+    }
+
+    pub(super) fn give(_: Vec<MaybeUninit<Unit>>, _: Vec<usize>) {}
 }
 
 /// A case whose alignment exceeds a unit's, boxed (rare: an over-aligned send value
@@ -100,36 +161,58 @@ impl<'a, R, K: Kind> Arms<'a, R, K> {
 
     #[inline]
     fn push_inline<A: Arm<R> + 'a>(&mut self, arm: A) {
+        const { assert!(mem::size_of::<Erase<'static, ()>>() <= mem::size_of::<Unit>()) };
         assert!(mem::align_of::<A>() <= mem::align_of::<Unit>());
-        let units = mem::size_of::<A>().div_ceil(mem::size_of::<Unit>());
+        // The `Erase` unit, then the case.
+        let units = 1 + mem::size_of::<A>().div_ceil(mem::size_of::<Unit>());
         if self.index.capacity() == 0 {
-            self.index = Vec::with_capacity(FIRST);
-            self.buf = Vec::with_capacity(units * FIRST);
-        } else if self.buf.capacity() - self.buf.len() < units {
-            // Grow four-fold (index too): a select of 64 cases reallocates twice
-            // after the first reservation, not three times; the buffers are
-            // short-lived.
+            (self.buf, self.index) = spare::take();
+            self.index.reserve(FIRST);
+            self.buf.reserve(units * FIRST);
+        }
+        if self.buf.capacity() - self.buf.len() < units {
+            // Grow four-fold (index too): a select of 64 cases reallocates twice after
+            // the first reservation, not three times.
             self.buf.reserve(self.buf.len() * 3 + units);
             self.index.reserve(self.index.len() * 3);
         }
         let at = self.buf.len();
-        // SAFETY: `reserve` made room for `units` more units after `at`, which is
-        // `size_of::<A>()` bytes at least, at an offset aligned for `A` (a multiple of
-        // a unit, whose alignment is at least `A`'s). The units become initialized
+        // SAFETY: there is room for `units` more units after `at` (reserved above):
+        // the `Erase` unit, then `size_of::<A>()` bytes at least, at an offset aligned
+        // for `A` (a multiple of a unit, whose alignment is at least `A`'s, and at
+        // least an `Erase`'s: a function pointer's). The units become initialized
         // `MaybeUninit`s (any bytes are) and the index records the case, so it is
         // dropped or run exactly once.
         unsafe {
-            self.buf.as_mut_ptr().add(at).cast::<A>().write(arm);
+            let p = self.buf.as_mut_ptr().add(at);
+            p.cast::<Erase<'a, R>>().write(erase::<'a, R, A>);
+            p.add(1).cast::<A>().write(arm);
             self.buf.set_len(at + units);
         }
-        self.index.push((at, erase::<'a, R, A>));
+        self.index.push(at);
+    }
+
+    /// The case whose `Erase` unit is at `p`.
+    ///
+    /// # Safety
+    /// `p` points at the `Erase` unit of a case `push` wrote, still in the index, and
+    /// carries the buffer's permission.
+    #[inline]
+    unsafe fn at(p: *mut MaybeUninit<Unit>) -> NonNull<dyn Arm<R> + 'a> {
+        // SAFETY: `push` wrote an `Erase<'a, R>` there and the case in the next unit;
+        // pointers into a vector's buffer are not null.
+        unsafe {
+            let erase = p.cast::<Erase<'a, R>>().read();
+            erase(NonNull::new_unchecked(p.add(1).cast::<Unit>()))
+        }
     }
 
     /// Case `i`, mutable.
     fn arm_mut(&mut self, i: usize) -> NonNull<dyn Arm<R> + 'a> {
-        let (at, erase) = self.index[i];
-        // SAFETY: `at` is within the buffer (`push`); `as_mut_ptr` is never null.
-        erase(unsafe { NonNull::new_unchecked(self.buf.as_mut_ptr().add(at).cast::<Unit>()) })
+        let at = self.index[i];
+        // SAFETY: case `i` is in the index; `as_mut_ptr` carries the buffer's
+        // permission.
+        unsafe { Self::at(self.buf.as_mut_ptr().add(at)) }
     }
 
     /// Drops every case not yet run; keeps the buffer. A case is out of the index
@@ -161,6 +244,11 @@ impl<'a, R, K: Kind> Arms<'a, R, K> {
 impl<R, K: Kind> Drop for Arms<'_, R, K> {
     fn drop(&mut self) {
         self.clear();
+        if self.buf.capacity() != 0 {
+            // Emptied: the cases' bytes are left behind as `MaybeUninit`s.
+            self.buf.clear();
+            spare::give(mem::take(&mut self.buf), mem::take(&mut self.index));
+        }
     }
 }
 
@@ -172,13 +260,13 @@ impl<R, K: Kind> Cases for Arms<'_, R, K> {
 
     #[inline]
     fn case(&self, i: usize) -> &dyn SelectHandle {
-        let (at, erase) = self.index[i];
+        let at = self.index[i];
         // `as_ptr` keeps the buffer's own permission (no reference to the units is
         // made), so the cases may change their interior cells through it.
-        let p = self.buf.as_ptr().wrapping_add(at).cast::<Unit>().cast_mut();
-        // SAFETY: case `i` was written at `at` by `push` and is neither run nor
-        // dropped while in the index; the view is shared and lives as long as
-        // `&self`, during which the buffer does not change.
-        unsafe { erase(NonNull::new_unchecked(p)).as_ref() }.handle()
+        let p = self.buf.as_ptr().wrapping_add(at).cast_mut();
+        // SAFETY: case `i` is in the index, so neither run nor dropped; the view is
+        // shared and lives as long as `&self`, during which the buffer does not
+        // change.
+        unsafe { Self::at(p).as_ref() }.handle()
     }
 }
