@@ -12,13 +12,14 @@
 //! the box stored instead.
 //!
 //! Neither the buffer nor the index depends on the cases' types, so when a select
-//! ends its two (emptied) vectors are kept for the thread's next select ([`spare`]):
+//! ends its two (emptied) vectors are kept for the thread's next select (`spare`):
 //! a thread that selects in a loop allocates for its cases only while its selects
 //! grow.
 
 use super::builder::{Arm, HasHandle, Kind};
 use super::engine::Cases;
 use super::handle::SelectHandle;
+use super::spare;
 use std::marker::PhantomData;
 use std::mem::{self, MaybeUninit};
 use std::ptr::{self, NonNull};
@@ -48,62 +49,6 @@ pub(super) struct Arms<'a, R, K: Kind> {
     /// unit in `buf`.
     index: Vec<usize>,
     _owns: PhantomData<Box<K::Case<'a, R>>>,
-}
-
-/// The vectors of the thread's last finished select, emptied, for its next one.
-#[cfg(not(gosync_loom))]
-mod spare {
-    // A thread-local plain cell: never shared between threads, not a synchronization
-    // point, so no facade type (loom builds keep nothing, below).
-    #![allow(clippy::disallowed_types)]
-
-    use super::Unit;
-    use std::cell::Cell;
-    use std::mem::MaybeUninit;
-
-    /// Larger buffers are freed rather than kept (in units: 64 KiB).
-    const KEEP: usize = 4096;
-
-    type Spare = (Vec<MaybeUninit<Unit>>, Vec<usize>);
-
-    thread_local! {
-        static SPARE: Cell<Spare> = const { Cell::new((Vec::new(), Vec::new())) };
-    }
-
-    /// The spare vectors (empty), or new ones.
-    pub(super) fn take() -> Spare {
-        SPARE.try_with(Cell::take).unwrap_or_default()
-    }
-
-    /// Keeps empty vectors for the thread's next select (the larger if both have
-    /// some). During the thread's exit they are simply freed.
-    pub(super) fn give(buf: Vec<MaybeUninit<Unit>>, index: Vec<usize>) {
-        debug_assert!(buf.is_empty() && index.is_empty());
-        if buf.capacity() > KEEP {
-            return;
-        }
-        let _ = SPARE.try_with(|c| {
-            let old = c.take();
-            c.set(if old.0.capacity() > buf.capacity() {
-                old
-            } else {
-                (buf, index)
-            });
-        });
-    }
-}
-
-/// Under loom: nothing kept (a model's threads are not the OS's).
-#[cfg(gosync_loom)]
-mod spare {
-    use super::Unit;
-    use std::mem::MaybeUninit;
-
-    pub(super) fn take() -> (Vec<MaybeUninit<Unit>>, Vec<usize>) {
-        (Vec::new(), Vec::new())
-    }
-
-    pub(super) fn give(_: Vec<MaybeUninit<Unit>>, _: Vec<usize>) {}
 }
 
 /// A case whose alignment exceeds a unit's, boxed (rare: an over-aligned send value
@@ -166,7 +111,7 @@ impl<'a, R, K: Kind> Arms<'a, R, K> {
         // The `Erase` unit, then the case.
         let units = 1 + mem::size_of::<A>().div_ceil(mem::size_of::<Unit>());
         if self.index.capacity() == 0 {
-            (self.buf, self.index) = spare::take();
+            (self.buf, self.index) = spare::take_arms();
             self.index.reserve(FIRST);
             self.buf.reserve(units * FIRST);
         }
@@ -247,7 +192,7 @@ impl<R, K: Kind> Drop for Arms<'_, R, K> {
         if self.buf.capacity() != 0 {
             // Emptied: the cases' bytes are left behind as `MaybeUninit`s.
             self.buf.clear();
-            spare::give(mem::take(&mut self.buf), mem::take(&mut self.index));
+            spare::give_arms((mem::take(&mut self.buf), mem::take(&mut self.index)));
         }
     }
 }

@@ -28,6 +28,7 @@
 
 use super::handle::{Held, SelectHandle};
 use super::rng;
+use super::spare;
 use crate::park::{Block, Context};
 use std::fmt;
 use std::time::Instant;
@@ -52,6 +53,17 @@ pub(crate) struct Scratch {
 }
 
 impl Scratch {
+    /// Keeps the heap orders for the thread's next large select (the blocking driver
+    /// calls it; elsewhere they are simply freed).
+    #[cold]
+    #[inline(never)]
+    fn give_back(&mut self) {
+        spare::give_orders((
+            std::mem::take(&mut self.heap_poll),
+            std::mem::take(&mut self.heap_lock),
+        ));
+    }
+
     pub(crate) fn new() -> Self {
         Scratch {
             poll: [0; INLINE],
@@ -92,6 +104,10 @@ fn split(n: usize, s: &mut Scratch) -> (&mut [u32], &mut [(usize, u32)]) {
     if n <= INLINE {
         (&mut s.poll[..n], &mut s.lock[..n])
     } else {
+        if s.heap_lock.capacity() == 0 {
+            // The thread's last heap orders, if any (kept by `Scratch`'s drop).
+            (s.heap_poll, s.heap_lock) = spare::take_orders();
+        }
         s.heap_poll.resize(n, 0);
         s.heap_lock.resize(n, (0, 0));
         (&mut s.heap_poll[..], &mut s.heap_lock[..])
@@ -252,7 +268,22 @@ pub(crate) fn run<C: Cases + ?Sized>(cases: &C, block: Block, biased: bool) -> O
         }
     }
     let mut scratch = Scratch::new();
-    let (order, lock) = split(cases.count(), &mut scratch);
+    let chosen = run_with(cases, block, biased, &mut scratch);
+    if scratch.heap_lock.capacity() != 0 {
+        scratch.give_back();
+    }
+    chosen
+}
+
+/// [`run`] past its single-case shortcut, with its orders in `scratch`.
+#[inline]
+fn run_with<C: Cases + ?Sized>(
+    cases: &C,
+    block: Block,
+    biased: bool,
+    scratch: &mut Scratch,
+) -> Option<usize> {
+    let (order, lock) = split(cases.count(), scratch);
     let np = active_cases(cases, order);
     let order = &mut order[..np];
     // Pass 0 shuffles the poll order as it goes, and stops at the first ready case:

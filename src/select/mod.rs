@@ -200,5 +200,6 @@ mod macros;
 #[doc(hidden)]
 pub mod private;
 mod rng;
+mod spare;
 
 pub use builder::{Kind, Local, Select, Sendable};
