@@ -91,3 +91,105 @@ fn parked_select_does_not_allocate() {
     peer.join().unwrap();
     assert_eq!(n, 0, "{n} allocations in 99 selects that park");
 }
+
+/// Allocations made by building and waiting on a dynamic `Select` of `k` receive
+/// cases, one of them ready: `(first, later)`, the first select's and the most any
+/// later one made.
+fn dynamic_select_allocations(k: usize) -> (usize, usize) {
+    let chans: Vec<_> = (0..k).map(|_| chan::bounded::<usize>(1)).collect();
+    let rounds = if cfg!(miri) { 3 } else { 20 };
+    let one = |round: usize| {
+        allocations_during(|| {
+            let ready = (round * 7) % k;
+            chans[ready].0.send(round).unwrap();
+            let mut sel = gosync::Select::new();
+            for (i, (_, rx)) in chans.iter().enumerate() {
+                sel = sel.recv(rx, move |m| (i, m.unwrap()));
+            }
+            assert_eq!(sel.wait(), (ready, round));
+        })
+    };
+    let first = one(0);
+    let later = (1..rounds).map(one).max().unwrap();
+    (first, later)
+}
+
+#[test]
+fn dynamic_select_allocates_a_few_times_whatever_its_size() {
+    // The cases live in one buffer, with an index of offsets beside it, which the
+    // thread keeps for its next select: a first select allocates those two (a few
+    // more as they grow; beyond 16 cases also the engine's two heap orders, kept in
+    // the same way), later ones of the same size nothing. No allocation per case. (Before: one box per case, plus the vector's growth, on
+    // every select: 2, 10 and 71 allocations at K = 1, 8 and 64.)
+    let k1 = dynamic_select_allocations(1);
+    let k8 = dynamic_select_allocations(8);
+    let k64 = dynamic_select_allocations(64);
+    eprintln!("dynamic select allocations (first, later): K=1 {k1:?}, K=8 {k8:?}, K=64 {k64:?}");
+    assert!(k1.0 <= 2 && k1.1 == 0, "K = 1: {k1:?}");
+    assert!(k8.0 <= 2 && k8.1 == 0, "K = 8: {k8:?}");
+    assert!(k64.0 <= 8 && k64.1 == 0, "K = 64: {k64:?}");
+}
+
+#[test]
+fn parked_dynamic_select_allocates_as_a_ready_one() {
+    let (tx, rx) = chan::bounded::<u64>(0);
+    let others: Vec<_> = (0..7).map(|_| chan::bounded::<u64>(0)).collect();
+    let rounds = if cfg!(miri) { 3 } else { 50 };
+    let peer = thread::spawn(move || {
+        for i in 0..rounds {
+            while tx.waiting_receivers() == 0 {
+                thread::yield_now();
+            }
+            tx.send(i).unwrap();
+        }
+    });
+    let wait = |i: u64| {
+        let mut sel = gosync::Select::new().recv(&rx, |m| m.unwrap());
+        for (_, o) in &others {
+            sel = sel.recv(o, |_| unreachable!());
+        }
+        assert_eq!(sel.wait(), i);
+    };
+    wait(0); // warm up, as above
+    let n = allocations_during(|| (1..rounds).for_each(wait));
+    peer.join().unwrap();
+    let per = n.div_ceil(rounds as usize - 1);
+    assert!(
+        per <= 2,
+        "{n} allocations in {} parked selects of 8 cases",
+        rounds - 1
+    );
+}
+
+/// A send value aligned beyond the case buffer's 16 bytes: its case is boxed (one
+/// more allocation), still sends, and unsent values are dropped exactly once.
+#[test]
+fn over_aligned_cases_work_and_drop_once() {
+    use std::rc::Rc;
+    #[repr(align(64))]
+    struct Wide(u64, #[allow(dead_code)] Rc<()>); // the Rc counts drops
+    let token = Rc::new(());
+    let (tx_full, _rx_full) = chan::bounded::<Wide>(0);
+    let (tx, rx) = chan::bounded::<Wide>(1);
+    let sent = gosync::Select::new()
+        .send(&tx_full, Wide(1, token.clone()), |r| r.map(|()| 1))
+        .send(&tx, Wide(2, token.clone()), |r| r.map(|()| 2))
+        .send(&tx_full, Wide(3, token.clone()), |r| r.map(|()| 3))
+        .wait();
+    assert_eq!(sent.ok(), Some(2));
+    let got = rx.recv().unwrap();
+    assert_eq!(got.0, 2);
+    assert_eq!(std::ptr::from_ref(&got) as usize % 64, 0);
+    assert_eq!(
+        Rc::strong_count(&token),
+        2,
+        "unsent values dropped once each"
+    );
+    drop(got);
+    assert_eq!(Rc::strong_count(&token), 1);
+    // Not waited on: dropping the select drops its values.
+    let sel = gosync::Select::<()>::new().send(&tx, Wide(4, token.clone()), |_| ());
+    assert_eq!(Rc::strong_count(&token), 2);
+    drop(sel);
+    assert_eq!(Rc::strong_count(&token), 1);
+}

@@ -225,3 +225,48 @@ fn biased_first_case_alone_and_later_cases() {
     };
     assert!(got == 1 || got == 3, "a ready before b: {got}");
 }
+
+/// With the first case not ready alone, a biased select takes the second under that
+/// case's own lock only if the first is seen idle meanwhile: a send on a full
+/// channel or a receive on an empty open one is idle; a closed channel (whose case
+/// completes, with an error) is not; both cases may share a channel.
+#[test]
+fn biased_second_case_only_while_the_first_is_idle() {
+    let (full_tx, _full_rx) = chan::bounded::<u32>(1);
+    full_tx.send(0).unwrap();
+    let (b_tx, b) = chan::bounded::<u32>(1);
+    b_tx.send(2).unwrap();
+    assert_eq!(
+        select_biased! { send(full_tx, 9) -> _ => 1, recv(b) -> v => v.unwrap() },
+        2
+    );
+    let (c_tx, c) = chan::bounded::<u32>(1);
+    drop(c_tx);
+    b_tx.send(2).unwrap();
+    let got = select_biased! {
+        recv(c) -> v => {
+            assert!(v.is_err());
+            1
+        },
+        recv(b) -> _ => 2,
+    };
+    assert_eq!(got, 1, "a closed first case is ready");
+    assert_eq!(b.recv(), Ok(2));
+    // One channel, full: the send is idle, the receive ready.
+    let (tx, rx) = chan::bounded::<u32>(1);
+    tx.send(7).unwrap();
+    let got = Select::biased()
+        .send(&tx, 8, |_| 0)
+        .recv(&rx, |v| v.unwrap())
+        .wait();
+    assert_eq!(got, 7);
+    // Empty now: the send completes first.
+    assert_eq!(
+        Select::biased()
+            .send(&tx, 8, |_| 0)
+            .recv(&rx, |v| v.unwrap())
+            .wait(),
+        0
+    );
+    assert_eq!(rx.recv(), Ok(8));
+}

@@ -1,19 +1,21 @@
 //! [`Select`]: a select over a list of cases built at run time (Go's
 //! `reflect.Select`).
 //!
-//! Each case is boxed: a case owns the waiter it links into a channel while the
-//! select is parked, and a box keeps that waiter at one address however the builder
-//! (or, later, a future that owns it) is moved. The engine sees the boxes through
-//! [`Cases`], the same interface the `select!` expansion uses.
+//! The cases live side by side in one buffer ([`Arms`]): a case owns the waiter it
+//! links into a channel while the select is parked, and the buffer keeps that waiter
+//! at one address however the builder (or, later, a future that owns it) is moved;
+//! cases are only added before the wait. The engine sees them through [`Cases`],
+//! the same interface the `select!` expansion uses.
 //!
-//! Boxing erases each case's closure and value types, and with them whether they may
-//! cross threads. The builder's third type parameter, its [`Kind`], keeps that one
-//! fact: a [`Local`] select (the default) accepts any closure and boxes its cases as
-//! `dyn Arm`; a [`Sendable`] one accepts only `Send` closures and values and boxes
-//! them as `dyn Arm + Send`, so the compiler itself knows that the builder, and the
-//! future of `wait_async`, are `Send`. No `unsafe impl Send` is involved.
+//! Storing them so erases each case's closure and value types, and with them whether
+//! they may cross threads. The builder's third type parameter, its [`Kind`], keeps
+//! that one fact: a [`Local`] select (the default) accepts any closure and owns its
+//! cases as `dyn Arm`; a [`Sendable`] one accepts only `Send` closures and values and
+//! owns them as `dyn Arm + Send`, so the compiler itself knows that the builder, and
+//! the future of `wait_async`, are `Send`. No `unsafe impl Send` is involved.
 
-use super::engine::{self, Cases};
+use super::arms::Arms;
+use super::engine;
 use super::handle::{RecvCase, SelectHandle, SendCase};
 use crate::chan::{Receiver, RecvError, SendError, Sender};
 use crate::park::Block;
@@ -37,9 +39,13 @@ pub trait HasHandle {
 
 /// One case of a [`Select`]: the engine's view of it, and its closure.
 pub trait Arm<R>: HasHandle {
-    /// Runs the closure on the outcome (the engine chose this case).
+    /// Runs the closure on the outcome (the engine chose this case), moving the case
+    /// out of `*self`.
+    ///
+    /// # Safety
+    /// `*self` is never used or dropped afterwards (its memory is freed as is).
     #[doc(hidden)]
-    fn run(self: Box<Self>) -> R;
+    unsafe fn run_in_place(&mut self) -> R;
 }
 
 struct RecvArm<'a, T, F> {
@@ -54,8 +60,9 @@ impl<T, F> HasHandle for RecvArm<'_, T, F> {
 }
 
 impl<T, R, F: FnOnce(Result<T, RecvError>) -> R> Arm<R> for RecvArm<'_, T, F> {
-    fn run(self: Box<Self>) -> R {
-        let RecvArm { mut case, f } = *self;
+    unsafe fn run_in_place(&mut self) -> R {
+        // SAFETY: the caller never uses or drops `*self` again (contract).
+        let RecvArm { mut case, f } = unsafe { std::ptr::read(self) };
         let out = case.take().expect("bug: chosen select case has no outcome");
         f(out)
     }
@@ -73,19 +80,11 @@ impl<T, F> HasHandle for SendArm<'_, T, F> {
 }
 
 impl<T, R, F: FnOnce(Result<(), SendError<T>>) -> R> Arm<R> for SendArm<'_, T, F> {
-    fn run(self: Box<Self>) -> R {
-        let SendArm { mut case, f } = *self;
+    unsafe fn run_in_place(&mut self) -> R {
+        // SAFETY: the caller never uses or drops `*self` again (contract).
+        let SendArm { mut case, f } = unsafe { std::ptr::read(self) };
         let out = case.take().expect("bug: chosen select case has no outcome");
         f(out)
-    }
-}
-
-impl<A: HasHandle + ?Sized> Cases for [Box<A>] {
-    fn count(&self) -> usize {
-        self.len()
-    }
-    fn case(&self, i: usize) -> &dyn SelectHandle {
-        self[i].handle()
     }
 }
 
@@ -125,7 +124,7 @@ mod sealed {
 /// assert_eq!(sel.wait(), 4);
 /// ```
 pub trait Kind: sealed::Sealed + 'static {
-    /// How a case is boxed: `dyn Arm<R>`, plus `Send` for [`Sendable`].
+    /// What a case is owned as: `dyn Arm<R>`, plus `Send` for [`Sendable`].
     #[doc(hidden)]
     type Case<'a, R>: Arm<R> + ?Sized;
 }
@@ -214,7 +213,7 @@ impl Kind for Sendable {
 /// [`wait_async`](Select::wait_async) future when `R` is, so that it can be awaited
 /// in a task of a multi-threaded executor (`tokio::spawn`). Both run the same engine.
 pub struct Select<'a, R, K: Kind = Local> {
-    pub(super) arms: Vec<Box<K::Case<'a, R>>>,
+    pub(super) arms: Arms<'a, R, K>,
     pub(super) biased: bool,
     _kind: PhantomData<K>,
 }
@@ -255,7 +254,7 @@ impl<R> Default for Select<'_, R, Sendable> {
 impl<'a, R, K: Kind> Select<'a, R, K> {
     fn empty(biased: bool) -> Self {
         Select {
-            arms: Vec::new(),
+            arms: Arms::new(),
             biased,
             _kind: PhantomData,
         }
@@ -302,15 +301,16 @@ impl<'a, R> Select<'a, R> {
     /// let closed = Select::new().recv(&rx, |m| m.is_err()).wait();
     /// assert!(closed);
     /// ```
+    #[inline]
     pub fn recv<T>(
         mut self,
         rx: &'a Receiver<T>,
         f: impl FnOnce(Result<T, RecvError>) -> R + 'a,
     ) -> Self {
-        self.arms.push(Box::new(RecvArm {
+        self.arms.push(RecvArm {
             case: RecvCase::new(Some(rx)),
             f,
-        }));
+        });
         self
     }
 
@@ -324,16 +324,17 @@ impl<'a, R> Select<'a, R> {
     /// assert!(sent);
     /// assert_eq!(rx.recv(), Ok(7));
     /// ```
+    #[inline]
     pub fn send<T>(
         mut self,
         tx: &'a Sender<T>,
         value: T,
         f: impl FnOnce(Result<(), SendError<T>>) -> R + 'a,
     ) -> Self {
-        self.arms.push(Box::new(SendArm {
+        self.arms.push(SendArm {
             case: SendCase::new(Some(tx), value),
             f,
-        }));
+        });
         self
     }
 }
@@ -422,15 +423,16 @@ impl<'a, R> Select<'a, R, Sendable> {
     /// let closed = Select::new_sendable().recv(&rx, |m| m.is_err()).wait();
     /// assert!(closed);
     /// ```
+    #[inline]
     pub fn recv<T: Send>(
         mut self,
         rx: &'a Receiver<T>,
         f: impl FnOnce(Result<T, RecvError>) -> R + Send + 'a,
     ) -> Self {
-        self.arms.push(Box::new(RecvArm {
+        self.arms.push(RecvArm {
             case: RecvCase::new(Some(rx)),
             f,
-        }));
+        });
         self
     }
 
@@ -443,16 +445,17 @@ impl<'a, R> Select<'a, R, Sendable> {
     /// assert!(sent);
     /// assert_eq!(rx.recv(), Ok(7));
     /// ```
+    #[inline]
     pub fn send<T: Send>(
         mut self,
         tx: &'a Sender<T>,
         value: T,
         f: impl FnOnce(Result<(), SendError<T>>) -> R + Send + 'a,
     ) -> Self {
-        self.arms.push(Box::new(SendArm {
+        self.arms.push(SendArm {
             case: SendCase::new(Some(tx), value),
             f,
-        }));
+        });
         self
     }
 }
@@ -475,7 +478,7 @@ impl<'a, R, K: Kind> Select<'a, R, K> {
     /// assert!(gosync::Select::<()>::new().is_empty());
     /// ```
     pub fn is_empty(&self) -> bool {
-        self.arms.is_empty()
+        self.arms.len() == 0
     }
 
     /// Blocks until a case completes, then runs its closure. With no cases (or only
@@ -538,10 +541,8 @@ impl<'a, R, K: Kind> Select<'a, R, K> {
     }
 
     fn run(mut self, block: Block) -> Option<R> {
-        let chosen = engine::run(&self.arms[..], block, self.biased)?;
-        let arm = self.arms.swap_remove(chosen);
+        let chosen = engine::run(&self.arms, block, self.biased)?;
         // The cases not chosen (and their unsent values) go before the closure runs.
-        drop(self.arms);
-        Some(arm.run())
+        Some(self.arms.run(chosen))
     }
 }

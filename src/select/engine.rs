@@ -4,7 +4,8 @@
 //!  plan         poll order (random permutation, or source order when biased) and
 //!               lock order (distinct channels sorted by address: `Hchan::lock_order`)
 //!  try_each     pass 0: each case alone, in poll order, by its non-blocking path
-//!               (biased: the first case only, see `pass0_len`)
+//!               (biased: the first case only, see `pass0_len`, then the second
+//!               under its lock if the first is seen idle meanwhile: `try_second`)
 //!  lock_all ─┐  (a LockSet: every lock, released when it drops)
 //!  poll      │  pass 1: the first ready case in poll order completes → done
 //!            │  none ready: default / deadline passed → unlock, done
@@ -27,6 +28,7 @@
 
 use super::handle::{Held, SelectHandle};
 use super::rng;
+use super::spare;
 use crate::park::{Block, Context};
 use std::fmt;
 use std::time::Instant;
@@ -51,6 +53,17 @@ pub(crate) struct Scratch {
 }
 
 impl Scratch {
+    /// Keeps the heap orders for the thread's next large select (the blocking driver
+    /// calls it; elsewhere they are simply freed).
+    #[cold]
+    #[inline(never)]
+    fn give_back(&mut self) {
+        spare::give_orders((
+            std::mem::take(&mut self.heap_poll),
+            std::mem::take(&mut self.heap_lock),
+        ));
+    }
+
     pub(crate) fn new() -> Self {
         Scratch {
             poll: [0; INLINE],
@@ -91,6 +104,10 @@ fn split(n: usize, s: &mut Scratch) -> (&mut [u32], &mut [(usize, u32)]) {
     if n <= INLINE {
         (&mut s.poll[..n], &mut s.lock[..n])
     } else {
+        if s.heap_lock.capacity() == 0 {
+            // The thread's last heap orders, if any (kept by `Scratch`'s drop).
+            (s.heap_poll, s.heap_lock) = spare::take_orders();
+        }
         s.heap_poll.resize(n, 0);
         s.heap_lock.resize(n, (0, 0));
         (&mut s.heap_poll[..], &mut s.heap_lock[..])
@@ -251,7 +268,22 @@ pub(crate) fn run<C: Cases + ?Sized>(cases: &C, block: Block, biased: bool) -> O
         }
     }
     let mut scratch = Scratch::new();
-    let (order, lock) = split(cases.count(), &mut scratch);
+    let chosen = run_with(cases, block, biased, &mut scratch);
+    if scratch.heap_lock.capacity() != 0 {
+        scratch.give_back();
+    }
+    chosen
+}
+
+/// [`run`] past its single-case shortcut, with its orders in `scratch`.
+#[inline]
+fn run_with<C: Cases + ?Sized>(
+    cases: &C,
+    block: Block,
+    biased: bool,
+    scratch: &mut Scratch,
+) -> Option<usize> {
+    let (order, lock) = split(cases.count(), scratch);
     let np = active_cases(cases, order);
     let order = &mut order[..np];
     // Pass 0 shuffles the poll order as it goes, and stops at the first ready case:
@@ -262,6 +294,12 @@ pub(crate) fn run<C: Cases + ?Sized>(cases: &C, block: Block, biased: bool) -> O
     // SAFETY: no lock is held and nothing is registered.
     if let Some(i) = unsafe { shuffle_and_try_each(cases, pass0, biased) } {
         return Some(i);
+    }
+    if biased && np >= 2 {
+        // SAFETY: no lock is held and nothing is registered.
+        if let Some(i) = unsafe { try_second(cases, order[0], order[1]) } {
+            return Some(i);
+        }
     }
     let order = &*order;
     let nl = lock_order(cases, order, lock);
@@ -355,6 +393,44 @@ fn pass0_len(active: usize, biased: bool) -> usize {
     } else {
         active
     }
+}
+
+/// Biased pass 0, after the first case was found not ready alone: the second case
+/// under its own channel's lock, chosen only if the first is seen idle (lock-free,
+/// [`SelectHandle::surely_idle`]) while that lock is held. The second case cannot
+/// change while its lock is held, so at the instant of that load the first case was
+/// not ready and the second was: choosing the second is choosing the first ready case
+/// at one instant, without the other locks. A producer that sends on the first
+/// channel and then on the second is seen in that order: taking the second's lock
+/// after its send makes the first's earlier send visible to the load.
+///
+/// Only the second case: for a third, the first two would be seen idle by two loads
+/// at two instants, and each may have been ready at the other's (one filled between
+/// the loads, the other drained): no single instant would have them both idle.
+/// Those selects take every lock (pass 1).
+///
+/// # Safety
+/// No channel lock is held and no case is registered.
+#[cold]
+unsafe fn try_second<C: Cases + ?Sized>(cases: &C, first: u32, second: u32) -> Option<usize> {
+    let case = cases.case(second as usize);
+    // A timer (no lock), or a case that looks idle itself: the locked passes decide.
+    let key = case.lock_key()?;
+    if case.surely_idle() {
+        return None;
+    }
+    let lock = [(key, second)];
+    let mut locks = lock_all(
+        cases,
+        &Plan {
+            poll: &[],
+            lock: &lock,
+        },
+    );
+    if !cases.case(first as usize).surely_idle() {
+        return None;
+    }
+    case.try_complete(locks.held()).then_some(second as usize)
 }
 
 /// Pass 0 while building the poll order: [`try_each`] over the shuffle as it is made,

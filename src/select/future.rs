@@ -12,7 +12,8 @@
 //! waiting receiver, or the front of the buffer), as for a dropped `RecvFuture`; a
 //! completed send stays sent; unsent values are dropped with the cases.
 
-use super::builder::{Arm, Kind, Select};
+use super::arms::Arms;
+use super::builder::{Kind, Select};
 use super::engine::{self, Cases, Scratch};
 use crate::park::timers::TimerEntry;
 use crate::park::{Context, State};
@@ -33,13 +34,13 @@ enum Phase {
 }
 
 /// The future of [`Select::wait_async`]. Pinned: the cases' waiters point at `ctx`.
-/// (The waiters themselves live in the arms' boxes.)
+/// (The waiters themselves live in the arms' buffer.)
 ///
-/// `Send` exactly when its boxed cases are: for a [`Sendable`](super::Sendable)
+/// `Send` exactly when its cases are: for a [`Sendable`](super::Sendable)
 /// select (and `R: Send`), never for a [`Local`](super::Local) one. Every other field
 /// is `Send` as it stands.
 struct SelectWait<'a, R, K: Kind> {
-    arms: Vec<Box<K::Case<'a, R>>>,
+    arms: Arms<'a, R, K>,
     biased: bool,
     phase: Phase,
     ctx: Context,
@@ -147,9 +148,7 @@ impl<R, K: Kind> SelectWait<'_, R, K> {
     /// are dropped first, as in the blocking driver.
     fn run_arm(&mut self, chosen: usize) -> R {
         self.phase = Phase::Done;
-        let arm = self.arms.swap_remove(chosen);
-        self.arms.clear();
-        arm.run()
+        self.arms.run(chosen)
     }
 }
 
@@ -158,11 +157,11 @@ impl<R, K: Kind> Future for SelectWait<'_, R, K> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut task::Context<'_>) -> Poll<R> {
         // SAFETY: nothing is moved out of the pinned future while waiters point into
-        // it: `ctx` stays in place, and the arms (boxes) are only taken apart after
-        // pass 3 unlinked every waiter.
+        // it: `ctx` stays in place, and the arms (in their buffer, which nothing adds
+        // to once built) are only taken apart after pass 3 unlinked every waiter.
         let this = unsafe { self.get_unchecked_mut() };
         loop {
-            let cases: &[Box<K::Case<'_, R>>] = &this.arms;
+            let cases = &this.arms;
             let mut scratch = Scratch::new();
             let plan = engine::plan(cases, this.biased, &mut scratch);
             match this.phase {
@@ -178,7 +177,7 @@ impl<R, K: Kind> Future for SelectWait<'_, R, K> {
                         return Poll::Ready(this.run_arm(i));
                     }
                     // SAFETY: pass 1 found nothing ready under this hold; the cases
-                    // (boxed) and `ctx` (pinned) stay in place until `finish`, which
+                    // (in their buffer) and `ctx` (pinned) stay in place until `finish`, which
                     // runs before the future completes or drops.
                     unsafe { engine::register(cases, &plan, locks.held(), &this.ctx) };
                     drop(locks);
@@ -238,7 +237,7 @@ impl<R, K: Kind> Drop for SelectWait<'_, R, K> {
         if self.phase != Phase::Waiting {
             return;
         }
-        let cases: &[Box<K::Case<'_, R>>] = &self.arms;
+        let cases = &self.arms;
         let mut scratch = Scratch::new();
         let plan = engine::plan(cases, self.biased, &mut scratch);
         let mut locks = engine::lock_all(cases, &plan);

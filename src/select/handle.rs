@@ -133,6 +133,14 @@ pub(crate) trait SelectHandle {
     /// the case is not registered (a send case's value is then in no waiter).
     unsafe fn try_alone(&self) -> bool;
 
+    /// Whether the case is certainly not ready at the instant of a load made by this
+    /// call, read from the channel's lock-free mirrors without its lock (`false`
+    /// when unsure: a timer, a closed channel). Biased pass 0 uses it to see an
+    /// earlier case idle at one instant while it holds a later case's lock.
+    fn surely_idle(&self) -> bool {
+        false
+    }
+
     /// Pass 1: tries to complete the operation now, storing the outcome in the case;
     /// returns whether it completed (a peer it completed is woken after the unlock).
     /// Not called while the case is registered.
@@ -292,6 +300,17 @@ impl<T> SelectHandle for RecvCase<'_, T> {
         match self.flavor()? {
             RecvFlavor::Timer(t, _) => t.deadline(),
             _ => None,
+        }
+    }
+
+    fn surely_idle(&self) -> bool {
+        match self.flavor() {
+            // As the channel's own `Empty` answer: emptiness first, then `flags`. Empty
+            // at the first loads and still open at the last means empty and open at
+            // the first (closing is permanent).
+            Some(RecvFlavor::Chan(c)) => c.len() == 0 && c.waiting_senders() == 0 && !c.is_closed(),
+            Some(RecvFlavor::Never) | None => true,
+            Some(RecvFlavor::Timer(..)) => false,
         }
     }
 
@@ -486,6 +505,24 @@ impl<T> SelectHandle for SendCase<'_, T> {
 
     fn ready_at(&self) -> Option<Instant> {
         None
+    }
+
+    fn surely_idle(&self) -> bool {
+        let Some(s) = self.tx else {
+            return true;
+        };
+        let c = s.hchan();
+        // As the channel's own `Full` answer: `flags` first, then fullness. Open at the
+        // first load and full at the last means open and full at the last.
+        if c.is_closed() {
+            return false;
+        }
+        match c.capacity() {
+            None => false,
+            Some(0) => c.waiting_receivers() == 0,
+            // `>=`: a give-back may push the buffer past its capacity.
+            Some(cap) => c.len() >= cap,
+        }
     }
 
     unsafe fn try_alone(&self) -> bool {

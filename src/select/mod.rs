@@ -190,6 +190,7 @@
 //!   `Err(SendError(value))` back.
 //! - Arms name their outcome with `-> pattern` (`Result`s), instead of `v, ok :=`.
 
+mod arms;
 mod builder;
 mod engine;
 #[cfg(feature = "async")]
@@ -199,5 +200,6 @@ mod macros;
 #[doc(hidden)]
 pub mod private;
 mod rng;
+mod spare;
 
 pub use builder::{Kind, Local, Select, Sendable};

@@ -1,0 +1,217 @@
+//! The cases of a [`Select`](super::Select), unboxed: one buffer holds them all.
+//!
+//! A dynamic select used to box each case (its waiter and closure), so that a linked
+//! waiter never moves. A case needs a fixed address only while the select waits,
+//! and cases are added only before: so they can live side by side in one growing
+//! buffer, which may move them while the select is being built and never after.
+//!
+//! Each case is written into the buffer at an offset rounded to [`Unit`]s, after a
+//! unit that holds a function turning a pointer to the case back into a `dyn Arm`
+//! (the compiler's own unsizing: no vtable is built by hand); the index lists the
+//! offsets in source order. A case whose alignment exceeds a unit's is boxed, and
+//! the box stored instead.
+//!
+//! Neither the buffer nor the index depends on the cases' types, so when a select
+//! ends its two (emptied) vectors are kept for the thread's next select (`spare`):
+//! a thread that selects in a loop allocates for its cases only while its selects
+//! grow.
+
+use super::builder::{Arm, HasHandle, Kind};
+use super::engine::Cases;
+use super::handle::SelectHandle;
+use super::spare;
+use std::marker::PhantomData;
+use std::mem::{self, MaybeUninit};
+use std::ptr::{self, NonNull};
+
+/// The buffer's element: sets the alignment every case offset has.
+#[derive(Clone, Copy)]
+#[repr(C, align(16))]
+pub(super) struct Unit([u8; 16]);
+
+/// Turns a pointer to a case's place in the buffer into the case. Stored in the unit
+/// before the case.
+type Erase<'a, R> = fn(NonNull<Unit>) -> NonNull<dyn Arm<R> + 'a>;
+
+/// How many cases' room the buffer and index take at the first case when the thread
+/// has no spare vectors.
+const FIRST: usize = 8;
+
+/// The cases of a select, in source order.
+///
+/// Owns them as a `Vec<Box<K::Case<'a, R>>>` would (the marker field), so the
+/// select is `Send` exactly when its [`Kind`] says, and drop checking sees the
+/// cases' borrows.
+pub(super) struct Arms<'a, R, K: Kind> {
+    /// The cases, each after its `Erase` unit; only ever written by `push`.
+    buf: Vec<MaybeUninit<Unit>>,
+    /// Per case still owned, in source order: the offset (in units) of its `Erase`
+    /// unit in `buf`.
+    index: Vec<usize>,
+    _owns: PhantomData<Box<K::Case<'a, R>>>,
+}
+
+/// A case whose alignment exceeds a unit's, boxed (rare: an over-aligned send value
+/// or closure capture).
+struct Boxed<A>(Box<A>);
+
+impl<A: HasHandle> HasHandle for Boxed<A> {
+    fn handle(&self) -> &dyn SelectHandle {
+        self.0.handle()
+    }
+}
+
+impl<R, A: Arm<R>> Arm<R> for Boxed<A> {
+    unsafe fn run_in_place(&mut self) -> R {
+        // SAFETY: the caller never uses or drops `*self` again (contract), so the box
+        // may be taken out of it.
+        let raw = Box::into_raw(unsafe { ptr::read(&self.0) });
+        // SAFETY: `raw` is the box's case, run once; `run_in_place` moves it out, so
+        // the box is then freed as uninitialized memory (the case is not dropped).
+        unsafe {
+            let r = (*raw).run_in_place();
+            drop(Box::from_raw(raw.cast::<MaybeUninit<A>>()));
+            r
+        }
+    }
+}
+
+fn erase<'a, R, A: Arm<R> + 'a>(p: NonNull<Unit>) -> NonNull<dyn Arm<R> + 'a> {
+    p.cast::<A>()
+}
+
+impl<'a, R, K: Kind> Arms<'a, R, K> {
+    pub(super) fn new() -> Self {
+        Arms {
+            buf: Vec::new(),
+            index: Vec::new(),
+            _owns: PhantomData,
+        }
+    }
+
+    /// How many cases.
+    pub(super) fn len(&self) -> usize {
+        self.index.len()
+    }
+
+    /// Adds a case. Nothing may be registered (the cases may move).
+    #[inline]
+    pub(super) fn push<A: Arm<R> + 'a>(&mut self, arm: A) {
+        if mem::align_of::<A>() > mem::align_of::<Unit>() {
+            self.push_inline(Boxed(Box::new(arm)));
+        } else {
+            self.push_inline(arm);
+        }
+    }
+
+    #[inline]
+    fn push_inline<A: Arm<R> + 'a>(&mut self, arm: A) {
+        const { assert!(mem::size_of::<Erase<'static, ()>>() <= mem::size_of::<Unit>()) };
+        assert!(mem::align_of::<A>() <= mem::align_of::<Unit>());
+        // The `Erase` unit, then the case.
+        let units = 1 + mem::size_of::<A>().div_ceil(mem::size_of::<Unit>());
+        if self.index.capacity() == 0 {
+            (self.buf, self.index) = spare::take_arms();
+            self.index.reserve(FIRST);
+            self.buf.reserve(units * FIRST);
+        }
+        if self.buf.capacity() - self.buf.len() < units {
+            // Grow four-fold (index too): a select of 64 cases reallocates twice after
+            // the first reservation, not three times.
+            self.buf.reserve(self.buf.len() * 3 + units);
+            self.index.reserve(self.index.len() * 3);
+        }
+        let at = self.buf.len();
+        // SAFETY: there is room for `units` more units after `at` (reserved above):
+        // the `Erase` unit, then `size_of::<A>()` bytes at least, at an offset aligned
+        // for `A` (a multiple of a unit, whose alignment is at least `A`'s, and at
+        // least an `Erase`'s: a function pointer's). The units become initialized
+        // `MaybeUninit`s (any bytes are) and the index records the case, so it is
+        // dropped or run exactly once.
+        unsafe {
+            let p = self.buf.as_mut_ptr().add(at);
+            p.cast::<Erase<'a, R>>().write(erase::<'a, R, A>);
+            p.add(1).cast::<A>().write(arm);
+            self.buf.set_len(at + units);
+        }
+        self.index.push(at);
+    }
+
+    /// The case whose `Erase` unit is at `p`.
+    ///
+    /// # Safety
+    /// `p` points at the `Erase` unit of a case `push` wrote, still in the index, and
+    /// carries the buffer's permission.
+    #[inline]
+    unsafe fn at(p: *mut MaybeUninit<Unit>) -> NonNull<dyn Arm<R> + 'a> {
+        // SAFETY: `push` wrote an `Erase<'a, R>` there and the case in the next unit;
+        // pointers into a vector's buffer are not null.
+        unsafe {
+            let erase = p.cast::<Erase<'a, R>>().read();
+            erase(NonNull::new_unchecked(p.add(1).cast::<Unit>()))
+        }
+    }
+
+    /// Case `i`, mutable.
+    fn arm_mut(&mut self, i: usize) -> NonNull<dyn Arm<R> + 'a> {
+        let at = self.index[i];
+        // SAFETY: case `i` is in the index; `as_mut_ptr` carries the buffer's
+        // permission.
+        unsafe { Self::at(self.buf.as_mut_ptr().add(at)) }
+    }
+
+    /// Drops every case not yet run; keeps the buffer. A case is out of the index
+    /// before its drop starts, so a panicking drop leaks the rest but never drops one
+    /// twice.
+    pub(super) fn clear(&mut self) {
+        while !self.index.is_empty() {
+            let mut p = self.arm_mut(self.index.len() - 1);
+            self.index.pop();
+            // SAFETY: the case was written by `push` and, being in the index until
+            // just now, never run or dropped; nothing is registered (the engine's
+            // `finish` ran, or it never parked).
+            unsafe { ptr::drop_in_place(p.as_mut()) };
+        }
+    }
+
+    /// Drops every case but `chosen`, then runs `chosen`'s closure.
+    pub(super) fn run(&mut self, chosen: usize) -> R {
+        let mut p = self.arm_mut(chosen);
+        self.index.swap_remove(chosen);
+        self.clear();
+        // SAFETY: the chosen case was in the index (so neither run nor dropped), and
+        // is now out of it, so it is never dropped again: `run_in_place` moves it out.
+        // The buffer lives as long as `self`; `clear` dropped only other cases.
+        unsafe { p.as_mut().run_in_place() }
+    }
+}
+
+impl<R, K: Kind> Drop for Arms<'_, R, K> {
+    fn drop(&mut self) {
+        self.clear();
+        if self.buf.capacity() != 0 {
+            // Emptied: the cases' bytes are left behind as `MaybeUninit`s.
+            self.buf.clear();
+            spare::give_arms((mem::take(&mut self.buf), mem::take(&mut self.index)));
+        }
+    }
+}
+
+impl<R, K: Kind> Cases for Arms<'_, R, K> {
+    #[inline]
+    fn count(&self) -> usize {
+        self.index.len()
+    }
+
+    #[inline]
+    fn case(&self, i: usize) -> &dyn SelectHandle {
+        let at = self.index[i];
+        // `as_ptr` keeps the buffer's own permission (no reference to the units is
+        // made), so the cases may change their interior cells through it.
+        let p = self.buf.as_ptr().wrapping_add(at).cast_mut();
+        // SAFETY: case `i` is in the index, so neither run nor dropped; the view is
+        // shared and lives as long as `&self`, during which the buffer does not
+        // change.
+        unsafe { Self::at(p).as_ref() }.handle()
+    }
+}
