@@ -6,9 +6,10 @@
 //! and compare contenders within one run (ratios, never absolute times: the machine
 //! is shared). `-- --test` runs each once, as a smoke test.
 
-use criterion::{black_box, criterion_group, criterion_main, BatchSize, BenchmarkId, Criterion};
+use criterion::{criterion_group, criterion_main, BatchSize, BenchmarkId, Criterion};
 use gosync::context::{self, CancelHandle, Context};
 use gosync::{chan, select};
+use std::hint::black_box;
 
 /// A `select!` over a ready data channel and a second, never-ready case: a live
 /// context's `done()`, `background().done()`, or an open plain channel (what a Go
