@@ -512,6 +512,14 @@ impl BlockedOp {
     }
 
     /// The thread number shown in dumps (`ThreadId(7)` → 7).
+    /// `thread 3 "name"`, as the dump names a thread.
+    fn thread_title(&self) -> String {
+        match &self.thread_name {
+            Some(n) => format!("thread {} \"{n}\"", self.thread_number()),
+            None => format!("thread {}", self.thread_number()),
+        }
+    }
+
     fn thread_number(&self) -> String {
         let s = format!("{:?}", self.thread);
         let digits: String = s.chars().filter(char::is_ascii_digit).collect();
