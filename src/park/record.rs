@@ -346,34 +346,27 @@ fn note(what: What, holder: Option<*const AtomicUsize>) -> Blocking {
 #[cfg(feature = "deadlock-detection")]
 #[inline]
 pub(crate) fn lock_id() -> usize {
-    #[cfg(not(gosync_loom))]
-    std::thread_local! {
-        static ID: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
-    }
-    #[cfg(gosync_loom)]
-    loom::thread_local! {
-        static ID: std::cell::Cell<usize> = std::cell::Cell::new(0);
-    }
-    #[cold]
-    fn assign() -> usize {
-        // A name, not synchronisation: only uniqueness matters.
+    // A name, not synchronisation: only uniqueness matters.
+    fn next() -> usize {
         #[cfg(not(gosync_loom))]
         static NEXT: crate::facade::AtomicUsize = crate::facade::AtomicUsize::new(1);
         #[cfg(gosync_loom)]
         loom::lazy_static! {
             static ref NEXT: crate::facade::AtomicUsize = crate::facade::AtomicUsize::new(1);
         }
-        let id = NEXT.fetch_add(1, Ordering::Relaxed);
-        let _ = ID.try_with(|c| c.set(id));
-        id
+        NEXT.fetch_add(1, Ordering::Relaxed)
     }
-    match ID.try_with(|c| c.get()) {
-        Ok(0) => assign(),
-        Ok(id) => id,
-        // Thread-local storage already gone (a lock taken in a TLS destructor): a
-        // holder nobody else is named by.
-        Err(_) => usize::MAX,
+    #[cfg(not(gosync_loom))]
+    std::thread_local! {
+        static ID: usize = next();
     }
+    #[cfg(gosync_loom)]
+    loom::thread_local! {
+        static ID: usize = next();
+    }
+    // Thread-local storage already gone (a lock taken in a TLS destructor): a holder
+    // no thread is named by.
+    ID.try_with(|id| *id).unwrap_or(usize::MAX)
 }
 
 /// Ends a [`blocking`] scope (restoring an enclosing one's note, if any).
