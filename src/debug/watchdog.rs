@@ -141,6 +141,10 @@ impl fmt::Debug for Watchdog {
 ///   its action ([`on_deadlock`](Watchdog::on_deadlock); by default: print to stderr
 ///   and abort, as Go does). Linux only (it counts the process's threads in
 ///   `/proc/self/task`).
+/// - with the `deadlock-detection` feature, a cycle of threads each parked on a
+///   `Mutex`/`RwMutex` (write side) that the next one holds, even while other threads
+///   run: `gosync: lock cycle - deadlock!`, the cycle and its threads' dump, then the
+///   same action (see [the module docs](crate::debug#lock-cycles-the-deadlock-detection-feature)).
 /// - warnings, once per episode and never an abort, through
 ///   [`on_warning`](Watchdog::on_warning) (by default printed to stderr): operations
 ///   parked longer than [`stuck_after`](Watchdog::stuck_after) with no deadline, and
