@@ -18,10 +18,10 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 /// A watchdog that forwards every lock-cycle report (never aborting).
-fn watch() -> (WatchdogHandle, mpsc::Receiver<DeadlockReport>) {
+fn watch(interval: Duration) -> (WatchdogHandle, mpsc::Receiver<DeadlockReport>) {
     let (tx, rx) = mpsc::channel();
     let wd = debug::watchdog()
-        .interval(Duration::from_millis(5))
+        .interval(interval)
         .on_deadlock(move |r| {
             if r.kind() == ReportKind::LockCycle {
                 let _ = tx.send(r.clone());
@@ -67,7 +67,7 @@ fn busy_bystander() -> (Arc<AtomicBool>, thread::JoinHandle<()>) {
 
 #[test]
 fn two_mutexes_opposite_order_is_a_cycle() {
-    let (_wd, rx) = watch();
+    let (_wd, rx) = watch(Duration::from_millis(5));
     let (stop, bystander) = busy_bystander();
     let m1: &'static Mutex<u32> = Box::leak(Box::new(Mutex::new(0)));
     let m2: &'static Mutex<u32> = Box::leak(Box::new(Mutex::new(0)));
@@ -116,7 +116,7 @@ fn two_mutexes_opposite_order_is_a_cycle() {
 
 #[test]
 fn three_threads_in_a_ring_are_a_cycle() {
-    let (_wd, rx) = watch();
+    let (_wd, rx) = watch(Duration::from_millis(5));
     let (stop, bystander) = busy_bystander();
     // Two `Mutex`es and an `RwMutex` taken for writing.
     let m0: &'static Mutex<()> = Box::leak(Box::new(Mutex::new(())));
@@ -175,7 +175,7 @@ fn three_threads_in_a_ring_are_a_cycle() {
 
 #[test]
 fn a_thread_locking_its_own_mutex_again_is_a_cycle() {
-    let (_wd, rx) = watch();
+    let (_wd, rx) = watch(Duration::from_millis(5));
     let m: &'static Mutex<()> = Box::leak(Box::new(Mutex::new(())));
     debug::set_label(m, "self-m");
     thread::Builder::new()
@@ -193,29 +193,92 @@ fn a_thread_locking_its_own_mutex_again_is_a_cycle() {
     );
 }
 
+/// Reports about locks labeled `prefix…` (any of the cycle's), after stopping the
+/// watchdog.
+fn false_alarms(
+    wd: WatchdogHandle,
+    rx: &mpsc::Receiver<DeadlockReport>,
+    prefix: &str,
+) -> Vec<DeadlockReport> {
+    // One more look, then stop the watchdog and collect what it said.
+    thread::sleep(Duration::from_millis(20));
+    drop(wd);
+    rx.try_iter()
+        .filter(|r| {
+            r.blocked()
+                .iter()
+                .any(|op| op.label().is_some_and(|l| l.starts_with(prefix)))
+        })
+        .collect()
+}
+
+/// A thread that lets `m2` go and then waits for `m1`, while the other holds `m1` and
+/// waits for `m2`: both orders, but never both locks held against each other. A
+/// holder word read stale (`m2` still "held" by the thread now waiting for `m1`) would
+/// make a cycle of it.
+#[test]
+fn released_lock_then_wait_is_not_a_cycle() {
+    let (wd, rx) = watch(Duration::from_millis(1));
+    let m1: &'static Mutex<u64> = Box::leak(Box::new(Mutex::new(0)));
+    let m2: &'static Mutex<u64> = Box::leak(Box::new(Mutex::new(0)));
+    debug::set_label(m1, "handover-m1");
+    debug::set_label(m2, "handover-m2");
+    let until = Instant::now() + Duration::from_millis(300);
+    let a = thread::spawn(move || {
+        let mut rounds = 0;
+        while rounds < 1000 || Instant::now() < until {
+            rounds += 1;
+            let mut g1 = m1.lock();
+            *m2.lock() += 1;
+            *g1 += 1;
+        }
+        rounds
+    });
+    let b = thread::spawn(move || {
+        let mut i = 0;
+        while i < 1000 || Instant::now() < until {
+            i += 1;
+            let mut g2 = m2.lock();
+            *g2 += 1;
+            if i % 16 == 0 {
+                thread::yield_now();
+            }
+            drop(g2);
+            *m1.lock() += 1;
+        }
+        i
+    });
+    let rounds = a.join().unwrap() + b.join().unwrap();
+    assert_eq!(*m1.lock(), rounds);
+    let alarms = false_alarms(wd, &rx, "handover-");
+    assert!(alarms.is_empty(), "a cycle that is not one:\n{}", alarms[0]);
+}
+
 #[test]
 fn consistent_order_under_contention_never_fires() {
-    let (wd, rx) = watch();
+    let (wd, rx) = watch(Duration::from_millis(1));
     let a: &'static Mutex<u64> = Box::leak(Box::new(Mutex::new(0)));
     let b: &'static Mutex<u64> = Box::leak(Box::new(Mutex::new(0)));
     let rw: &'static RwMutex<u64> = Box::leak(Box::new(RwMutex::new(0)));
     debug::set_label(a, "order-a");
     debug::set_label(b, "order-b");
     debug::set_label(rw, "order-rw");
-    let threads = 6;
-    let rounds = 20_000;
+    let threads: usize = 6;
+    let until = Instant::now() + Duration::from_millis(300);
     let done = Arc::new(AtomicUsize::new(0));
     let hs: Vec<_> = (0..threads)
         .map(|t| {
             let done = done.clone();
             thread::spawn(move || {
-                for i in 0..rounds {
+                let mut i: u64 = 0;
+                while i < 1000 || Instant::now() < until {
+                    i += 1;
                     // Always a, then b, then rw: waits, but never in a circle.
                     let mut ga = a.lock();
                     let mut gb = b.lock();
                     *ga += 1;
                     *gb += 1;
-                    if (i + t) % 4 == 0 {
+                    if (i + t as u64) % 4 == 0 {
                         *rw.write() += 1;
                     } else {
                         let _ = *rw.read();
@@ -231,28 +294,13 @@ fn consistent_order_under_contention_never_fires() {
                     }
                 }
                 done.fetch_add(1, Ordering::Relaxed);
+                i
             })
         })
         .collect();
-    for h in hs {
-        h.join().unwrap();
-    }
+    let rounds: u64 = hs.into_iter().map(|h| h.join().unwrap()).sum();
     assert_eq!(done.load(Ordering::Relaxed), threads);
-    assert_eq!(*a.lock(), (threads * rounds) as u64);
-    // One more look, then stop the watchdog and collect what it said.
-    thread::sleep(Duration::from_millis(50));
-    drop(wd);
-    let false_alarms: Vec<DeadlockReport> = rx
-        .try_iter()
-        .filter(|r| {
-            r.blocked()
-                .iter()
-                .any(|op| op.label().is_some_and(|l| l.starts_with("order-")))
-        })
-        .collect();
-    assert!(
-        false_alarms.is_empty(),
-        "reported a cycle that is not one:\n{}",
-        false_alarms[0]
-    );
+    assert_eq!(*a.lock(), rounds);
+    let alarms = false_alarms(wd, &rx, "order-");
+    assert!(alarms.is_empty(), "a cycle that is not one:\n{}", alarms[0]);
 }
