@@ -7,6 +7,13 @@
 //! parked in gosync with nothing left to wake them, and prints
 //! `gosync: all threads are asleep - deadlock!` with a dump of who waits on what.
 //!
+//! Built with the `deadlock-detection` feature, `Mutex`es record their holders and the
+//! watchdog also finds the circular wait of `locks` as a lock cycle, without waiting
+//! for every thread to stop (`gosync: lock cycle - deadlock!`, naming who waits for
+//! what held by whom). To show it, `locks` then also keeps a thread busy outside
+//! gosync, which keeps the all-asleep rule from firing:
+//! `cargo run --example deadlock --features deadlock-detection -- locks`.
+//!
 //! ```text
 //! cargo run --example deadlock              # both, each in a child process; exits 0
 //! cargo run --example deadlock -- locks     # one: prints the report, exits 0
@@ -31,7 +38,12 @@ fn main() {
             let text = String::from_utf8_lossy(&out.stdout);
             print!("--- deadlock {name}\n{text}");
             assert!(out.status.success(), "deadlock {name}: {}", out.status);
-            assert!(text.contains("gosync: all threads are asleep - deadlock!"));
+            let expect = if cfg!(feature = "deadlock-detection") && name == "locks" {
+                "gosync: lock cycle - deadlock!"
+            } else {
+                "gosync: all threads are asleep - deadlock!"
+            };
+            assert!(text.contains(expect), "{name}: expected {expect:?}");
         }
         println!("--- both deadlocks reported");
         return;
@@ -67,6 +79,12 @@ fn locks() {
     let audit = Mutex::new(Vec::<i32>::new());
     debug::set_label(&accounts, "accounts");
     debug::set_label(&audit, "audit");
+    if cfg!(feature = "deadlock-detection") {
+        // A bystander sleeping outside gosync: only the lock-cycle rule can tell.
+        thread::spawn(|| loop {
+            thread::sleep(Duration::from_millis(10));
+        });
+    }
     let (ready_tx, ready_rx) = chan::bounded::<()>(0);
     thread::scope(|s| {
         thread::Builder::new()

@@ -29,6 +29,30 @@
 //! the same for every `Sender` and `Receiver` of it). A label is kept by identity:
 //! an object created later at the address of a dropped, labeled one shows the old
 //! label until it is given its own (or the old one is removed with an empty label).
+//!
+//! # Lock cycles (the `deadlock-detection` feature)
+//!
+//! The [`watchdog`] finds the classic circular wait — threads each parked on a
+//! [`Mutex`](crate::Mutex) or [`RwMutex`](crate::RwMutex) that the next one holds —
+//! while the rest of the process still runs, and reports it as a deadlock
+//! ([`ReportKind::LockCycle`]: `gosync: lock cycle - deadlock!`, one line per thread
+//! saying which lock it waits for and who holds it, then those threads' dump), with
+//! the same action as the all-asleep rule (by default: print and abort). A thread that
+//! locks a `Mutex` it already holds is a cycle of one.
+//!
+//! For this a lock must know its holder, so the rule needs the opt-in cargo feature
+//! `deadlock-detection` (as `parking_lot`'s): with it, every `Mutex` lock and unlock
+//! (fast path included) and every `RwMutex` write lock and unlock also stores the
+//! thread's number in a word of the lock (one relaxed store, one more word per lock).
+//! Read locks are not recorded (a reader count would cost a shared write on every
+//! read), so a cycle that runs through readers is not found; nor is one through a
+//! `Cond`, a channel or a `WaitGroup`. Without the feature the lock fast paths are
+//! one CAS and this rule never fires; the all-asleep rule still catches such a
+//! deadlock once every thread of the process is parked in gosync.
+//!
+//! The rule never reports a cycle that is not one: it only follows threads that two
+//! snapshots in a row saw parked and unclaimed, and reads each holder after the first
+//! snapshot saw that holder parked (see the proof in the watchdog's source).
 
 mod watchdog;
 
@@ -512,6 +536,14 @@ impl BlockedOp {
     }
 
     /// The thread number shown in dumps (`ThreadId(7)` → 7).
+    /// `thread 3 "name"`, as the dump names a thread.
+    fn thread_title(&self) -> String {
+        match &self.thread_name {
+            Some(n) => format!("thread {} \"{n}\"", self.thread_number()),
+            None => format!("thread {}", self.thread_number()),
+        }
+    }
+
     fn thread_number(&self) -> String {
         let s = format!("{:?}", self.thread);
         let digits: String = s.chars().filter(char::is_ascii_digit).collect();

@@ -34,6 +34,10 @@ pub enum ReportKind {
     AllAsleep,
     /// Operations parked longer than `stuck_after` with no deadline. A warning.
     Stuck,
+    /// A cycle of threads each parked on a `Mutex`/`RwMutex` (write side) that the next
+    /// one holds (the circular wait). A deadlock: the default action aborts. Needs the
+    /// `deadlock-detection` feature (without it no lock records its holder).
+    LockCycle,
     /// Every thread that uses gosync is parked with no deadline, while other threads of
     /// the process block elsewhere (a `join`, a socket) and might still wake them.
     /// A warning.
@@ -78,10 +82,11 @@ impl DeadlockReport {
     /// let _wd = gosync::debug::watchdog().on_warning(|r| assert!(!r.is_deadlock())).start();
     /// ```
     pub fn is_deadlock(&self) -> bool {
-        self.kind == ReportKind::AllAsleep
+        matches!(self.kind, ReportKind::AllAsleep | ReportKind::LockCycle)
     }
 
-    /// The reason line (`gosync: all threads are asleep - deadlock!`).
+    /// The reason line (`gosync: all threads are asleep - deadlock!`); for a lock
+    /// cycle, `gosync: lock cycle - deadlock!` and one line per thread of the cycle.
     ///
     /// ```
     /// let _wd = gosync::debug::watchdog().on_deadlock(|r| eprintln!("{}", r.reason())).start();
@@ -90,7 +95,7 @@ impl DeadlockReport {
         &self.reason
     }
 
-    /// The operations it is about.
+    /// The operations it is about (for a lock cycle: the cycle's, in its order).
     ///
     /// ```
     /// let _wd = gosync::debug::watchdog()
@@ -136,6 +141,10 @@ impl fmt::Debug for Watchdog {
 ///   its action ([`on_deadlock`](Watchdog::on_deadlock); by default: print to stderr
 ///   and abort, as Go does). Linux only (it counts the process's threads in
 ///   `/proc/self/task`).
+/// - with the `deadlock-detection` feature, a cycle of threads each parked on a
+///   `Mutex`/`RwMutex` (write side) that the next one holds, even while other threads
+///   run: `gosync: lock cycle - deadlock!`, the cycle and its threads' dump, then the
+///   same action (see [the module docs](crate::debug#lock-cycles-the-deadlock-detection-feature)).
 /// - warnings, once per episode and never an abort, through
 ///   [`on_warning`](Watchdog::on_warning) (by default printed to stderr): operations
 ///   parked longer than [`stuck_after`](Watchdog::stuck_after) with no deadline, and
@@ -258,16 +267,44 @@ impl Watchdog {
                         reason: "gosync: all threads are asleep - deadlock!".into(),
                         ops: ops(&forever),
                     };
-                    match &self.on_deadlock {
-                        Some(f) => f(&report),
-                        None => {
-                            eprintln!("{report}");
-                            std::process::abort();
-                        }
-                    }
+                    self.deadlock(&report);
                 }
                 return;
             }
+        }
+
+        // Lock cycles, each once (no park names a holder without `deadlock-detection`).
+        let cycles = lock_cycles(&asleep);
+        state.cycles.retain(|k| cycles.iter().any(|c| c.0 == *k));
+        for (key, members) in cycles {
+            if state.cycles.contains(&key) {
+                continue;
+            }
+            state.cycles.push(key);
+            let ops: Vec<BlockedOp> = members
+                .iter()
+                .map(|&i| BlockedOp::from_parked(asleep[i].clone()))
+                .collect();
+            let mut reason = String::from("gosync: lock cycle - deadlock!");
+            for (k, op) in ops.iter().enumerate() {
+                let next = &ops[(k + 1) % ops.len()];
+                let holder = if next.thread == op.thread {
+                    "itself".to_owned()
+                } else {
+                    next.thread_title()
+                };
+                reason.push_str(&format!(
+                    "\n    {} waits for {} held by {}",
+                    op.thread_title(),
+                    op.object_name(),
+                    holder
+                ));
+            }
+            self.deadlock(&DeadlockReport {
+                kind: ReportKind::LockCycle,
+                reason,
+                ops,
+            });
         }
 
         // Every thread that uses gosync asleep, others elsewhere: a warning.
@@ -332,6 +369,16 @@ impl Watchdog {
         }
     }
 
+    fn deadlock(&self, report: &DeadlockReport) {
+        match &self.on_deadlock {
+            Some(f) => f(report),
+            None => {
+                eprintln!("{report}");
+                std::process::abort();
+            }
+        }
+    }
+
     fn warn(&self, report: DeadlockReport) {
         match &self.on_warning {
             Some(f) => f(&report),
@@ -367,6 +414,58 @@ fn stable_asleep() -> (Vec<Parked>, Option<usize>, usize) {
     (asleep, threads, live)
 }
 
+/// The wait-for cycles among `asleep` (parks that two snapshots in a row saw
+/// unclaimed): each as its key (the members' episodes, from the lowest lock id) and the members'
+/// indices in cycle order, each waiting for a lock the next one holds.
+///
+/// Why a cycle found here is a deadlock: a holder word names only a thread that wrote
+/// its own id there after taking the lock, and that thread clears it before letting
+/// the lock go. The holder word was read by the second snapshot, after the first one
+/// saw the holder's park (under its record's lock, which orders the holder's earlier
+/// writes before it) and before the second saw the same park again: so the holder was
+/// parked, not running, the whole time, and the value read is its latest write — it
+/// holds the lock. Each thread of the cycle holds a lock that another parked thread of
+/// the cycle waits for, and only the holder can release it (guards are not `Send`): no
+/// one of them can ever run again.
+fn lock_cycles(asleep: &[Parked]) -> Vec<(Vec<Episode>, Vec<usize>)> {
+    let owner: std::collections::HashMap<usize, usize> = asleep
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| p.lock_id != 0)
+        .map(|(i, p)| (p.lock_id, i))
+        .collect();
+    let next = |i: usize| asleep[i].held_by.and_then(|h| owner.get(&h).copied());
+    // Each park waits for at most one lock: follow the one edge out of each.
+    let mut done = vec![false; asleep.len()];
+    let mut cycles = Vec::new();
+    for start in 0..asleep.len() {
+        let mut path: Vec<usize> = Vec::new();
+        let mut i = start;
+        while !done[i] {
+            if let Some(pos) = path.iter().position(|&j| j == i) {
+                let mut members = path[pos..].to_vec();
+                // The same cycle found from another member: one rotation of it.
+                let first = (0..members.len())
+                    .min_by_key(|&k| asleep[members[k]].lock_id)
+                    .unwrap_or(0);
+                members.rotate_left(first);
+                let key: Vec<Episode> = members.iter().map(|&j| episode(&asleep[j])).collect();
+                cycles.push((key, members));
+                break;
+            }
+            path.push(i);
+            match next(i) {
+                Some(j) => i = j,
+                None => break,
+            }
+        }
+        for j in path {
+            done[j] = true;
+        }
+    }
+    cycles
+}
+
 /// For the loom models: how many threads the all-asleep rule counts as asleep now
 /// (parked with no deadline, unclaimed across two snapshots).
 #[doc(hidden)]
@@ -391,6 +490,7 @@ struct State {
     deadlock: Vec<Episode>,
     gosync_asleep: Vec<Episode>,
     stuck: Vec<Episode>,
+    cycles: Vec<Vec<Episode>>,
 }
 
 /// The number of threads of this process, where the platform tells.

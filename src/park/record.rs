@@ -221,6 +221,10 @@ struct Slot {
     gen: u64,
     /// The thread has exited.
     dead: bool,
+    /// The thread's [`lock_id`] (0 without the `deadlock-detection` feature).
+    lock_id: usize,
+    /// The holder word of the lock the current park waits for (see [`blocking_lock`]).
+    holder: Option<*const AtomicUsize>,
 }
 
 // SAFETY: the raw pointers in `what` and `token` are followed only under the slot's
@@ -245,6 +249,11 @@ pub(crate) struct Parked {
     pub(crate) gen: u64,
     /// No waker has claimed this park yet.
     pub(crate) unclaimed: bool,
+    /// The parked thread's [`lock_id`] (0 without the `deadlock-detection` feature).
+    pub(crate) lock_id: usize,
+    /// The [`lock_id`] of the thread holding the lock this park waits for, read by the
+    /// snapshot while the park was in progress (only for a [`blocking_lock`] wait).
+    pub(crate) held_by: Option<usize>,
 }
 
 #[cfg(not(gosync_loom))]
@@ -259,6 +268,8 @@ loom::lazy_static! {
 struct Local {
     what: Option<What>,
     since: Option<Instant>,
+    /// The holder word of the lock `what` waits for, if any.
+    holder: Option<*const AtomicUsize>,
     rec: Option<Arc<Record>>,
 }
 
@@ -272,12 +283,12 @@ impl Drop for Local {
 
 #[cfg(not(gosync_loom))]
 std::thread_local! {
-    static LOCAL: RefCell<Local> = const { RefCell::new(Local { what: None, since: None, rec: None }) };
+    static LOCAL: RefCell<Local> = const { RefCell::new(Local { what: None, since: None, holder: None, rec: None }) };
 }
 
 #[cfg(gosync_loom)]
 loom::thread_local! {
-    static LOCAL: RefCell<Local> = RefCell::new(Local { what: None, since: None, rec: None });
+    static LOCAL: RefCell<Local> = RefCell::new(Local { what: None, since: None, holder: None, rec: None });
 }
 
 /// Under loom, records are kept only in the models that check them
@@ -299,26 +310,69 @@ pub(crate) fn record_under_loom() {
 /// Notes that this thread is about to wait for `what`, until the guard drops.
 #[inline]
 pub(crate) fn blocking(what: What) -> Blocking {
+    note(what, None)
+}
+
+/// Like [`blocking`], for a wait on a lock whose holder word is `holder` (the
+/// [`lock_id`] of the thread holding it, 0 if none): a snapshot reads it, for the
+/// watchdog's lock-cycle rule. The word must live as long as the guard.
+#[cfg(feature = "deadlock-detection")]
+#[inline]
+pub(crate) fn blocking_lock(what: What, holder: &AtomicUsize) -> Blocking {
+    note(what, Some(holder))
+}
+
+#[inline]
+fn note(what: What, holder: Option<*const AtomicUsize>) -> Blocking {
     let prev = LOCAL
         .try_with(|l| {
             let mut l = l.borrow_mut();
-            let prev = (l.what, l.since);
+            let prev = (l.what, l.since, l.holder);
             // The outermost note wins: a wait built on another (a semaphore's or a
             // context's wait is a select inside) shows as what its caller called.
             if l.what.is_none() {
                 l.what = Some(what);
                 l.since = None;
+                l.holder = holder;
             }
             prev
         })
-        .unwrap_or((None, None));
+        .unwrap_or((None, None, None));
     Blocking { prev }
+}
+
+/// A small number naming this thread in a lock's holder word (`deadlock-detection`
+/// feature): never 0, never reused (a counter), assigned on the thread's first call.
+#[cfg(feature = "deadlock-detection")]
+#[inline]
+pub(crate) fn lock_id() -> usize {
+    // A name, not synchronisation: only uniqueness matters.
+    fn next() -> usize {
+        #[cfg(not(gosync_loom))]
+        static NEXT: crate::facade::AtomicUsize = crate::facade::AtomicUsize::new(1);
+        #[cfg(gosync_loom)]
+        loom::lazy_static! {
+            static ref NEXT: crate::facade::AtomicUsize = crate::facade::AtomicUsize::new(1);
+        }
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    }
+    #[cfg(not(gosync_loom))]
+    std::thread_local! {
+        static ID: usize = next();
+    }
+    #[cfg(gosync_loom)]
+    loom::thread_local! {
+        static ID: usize = next();
+    }
+    // Thread-local storage already gone (a lock taken in a TLS destructor): a holder
+    // no thread is named by.
+    ID.try_with(|id| *id).unwrap_or(usize::MAX)
 }
 
 /// Ends a [`blocking`] scope (restoring an enclosing one's note, if any).
 #[must_use = "the note lasts as long as the guard"]
 pub(crate) struct Blocking {
-    prev: (Option<What>, Option<Instant>),
+    prev: (Option<What>, Option<Instant>, Option<*const AtomicUsize>),
 }
 
 impl Drop for Blocking {
@@ -328,6 +382,7 @@ impl Drop for Blocking {
             let mut l = l.borrow_mut();
             l.what = self.prev.0;
             l.since = self.prev.1;
+            l.holder = self.prev.2;
         });
     }
 }
@@ -353,6 +408,11 @@ pub(crate) fn asleep(token: Token, deadline: Option<Instant>) -> Option<Asleep> 
                 s.since = Some(since);
                 s.deadline = deadline;
                 s.token = Some(token);
+                s.holder = l.holder;
+                #[cfg(feature = "deadlock-detection")]
+                {
+                    s.lock_id = lock_id();
+                }
                 s.gen += 1;
             }
             Some(Asleep { rec })
@@ -396,6 +456,7 @@ fn register() -> Arc<Record> {
                 s.named = true;
             }
             (s.what, s.since, s.deadline, s.token, s.dead) = (None, None, None, None, false);
+            (s.lock_id, s.holder) = (0, None);
             drop(s);
             return r.clone();
         }
@@ -411,6 +472,8 @@ fn register() -> Arc<Record> {
             token: None,
             gen: 0,
             dead: false,
+            lock_id: 0,
+            holder: None,
         }),
     });
     reg.push(rec.clone());
@@ -436,6 +499,19 @@ pub(crate) fn snapshot() -> (Vec<Parked>, usize) {
         // thread is still in the frame that owns the token and the objects `what`
         // refers to (it takes this lock to withdraw them before leaving).
         let (unclaimed, what) = unsafe { (token.unclaimed(), what.resolve()) };
+        // ORDERING: Relaxed is enough for the lock-cycle rule: a thread writes only its
+        // own id into a holder word and clears it before it releases the lock, and the
+        // watchdog believes a holder only if that holder's park was seen (under its
+        // record's lock, which orders all its earlier writes before) by an earlier
+        // snapshot; so a value naming it is its latest write (see `crate::debug`).
+        let held_by = s
+            .holder
+            .map(|h| {
+                // SAFETY: as above: the lock the parked thread waits for is alive
+                // while it waits, and the holder word is a field of it.
+                unsafe { (*h).load(Ordering::Relaxed) }
+            })
+            .filter(|&id| id != 0);
         out.push(Parked {
             thread: s.id,
             name: s.named.then(|| s.name.clone()),
@@ -444,6 +520,8 @@ pub(crate) fn snapshot() -> (Vec<Parked>, usize) {
             deadline: s.deadline,
             gen: s.gen,
             unclaimed,
+            lock_id: s.lock_id,
+            held_by,
         });
     }
     (out, live)

@@ -98,6 +98,9 @@ const YIELDS: u32 = 4;
 pub struct Mutex<T: ?Sized> {
     /// `LOCKED | PARKED | STARVING` (state table in the module docs).
     state: AtomicU8,
+    /// `deadlock-detection`: the holder's `record::lock_id`, 0 when free.
+    #[cfg(feature = "deadlock-detection")]
+    holder: crate::facade::AtomicUsize,
     /// Reached only by the thread holding `LOCKED`, through a guard.
     data: UnsafeCell<T>,
 }
@@ -144,6 +147,8 @@ impl<T> Mutex<T> {
         pub fn new(value: T) -> Self {
             Mutex {
                 state: AtomicU8::new(0),
+                #[cfg(feature = "deadlock-detection")]
+                holder: crate::facade::AtomicUsize::new(0),
                 data: UnsafeCell::new(value),
             }
         }
@@ -214,7 +219,10 @@ impl<T: ?Sized> Mutex<T> {
                 Ordering::Acquire,
                 Ordering::Relaxed,
             ) {
-                Ok(_) => return Some(MutexGuard::new(self)),
+                Ok(_) => {
+                    self.note_held();
+                    return Some(MutexGuard::new(self));
+                }
                 Err(s) => state = s,
             }
         }
@@ -248,11 +256,26 @@ impl<T: ?Sized> Mutex<T> {
         {
             self.lock_slow();
         }
+        self.note_held();
+    }
+
+    /// `deadlock-detection`: names this thread as the holder (nothing otherwise).
+    #[inline(always)]
+    fn note_held(&self) {
+        // ORDERING: Relaxed: a name for the watchdog, not synchronisation; the lock's
+        // own Acquire/Release order it after the previous holder's clearing.
+        #[cfg(feature = "deadlock-detection")]
+        self.holder
+            .store(crate::park::record::lock_id(), Ordering::Relaxed);
     }
 
     /// Releases the lock. The caller holds it (through a guard it has consumed).
     #[inline]
     pub(crate) fn unlock_raw(&self) {
+        // `deadlock-detection`: no holder any more, before the lock is free.
+        // ORDERING: Relaxed; the Release below orders it before the next holder's.
+        #[cfg(feature = "deadlock-detection")]
+        self.holder.store(0, Ordering::Relaxed);
         // ORDERING: Release pairs with the Acquire of the next lock.
         if self
             .state
@@ -270,9 +293,11 @@ impl<T: ?Sized> Mutex<T> {
 
     #[cold]
     fn lock_slow(&self) {
-        let _rec = crate::park::record::blocking(crate::park::record::What::Mutex(
-            crate::park::record::What::addr(self),
-        ));
+        let what = crate::park::record::What::Mutex(crate::park::record::What::addr(self));
+        #[cfg(feature = "deadlock-detection")]
+        let _rec = crate::park::record::blocking_lock(what, &self.holder);
+        #[cfg(not(feature = "deadlock-detection"))]
+        let _rec = crate::park::record::blocking(what);
         let mut spin = SpinWait::new(SPINS, YIELDS);
         // When this thread first parked; `None` until it has to.
         let mut wait_start: Option<Instant> = None;

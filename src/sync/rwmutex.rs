@@ -118,6 +118,10 @@ const YIELDS: u32 = 4;
 pub struct RwMutex<T: ?Sized> {
     /// `WRITER | PARKED | WRITER_PARKED | readers` (state table in the module docs).
     state: AtomicUsize,
+    /// `deadlock-detection`: the writer's `record::lock_id`, 0 when no writer holds it
+    /// (readers are not recorded).
+    #[cfg(feature = "deadlock-detection")]
+    holder: AtomicUsize,
     /// Shared by readers, exclusive to the writer, reached through guards.
     data: UnsafeCell<T>,
 }
@@ -181,6 +185,8 @@ impl<T> RwMutex<T> {
         pub fn new(value: T) -> Self {
             RwMutex {
                 state: AtomicUsize::new(0),
+                #[cfg(feature = "deadlock-detection")]
+                holder: AtomicUsize::new(0),
                 data: UnsafeCell::new(value),
             }
         }
@@ -298,6 +304,7 @@ impl<T: ?Sized> RwMutex<T> {
         {
             self.write_slow();
         }
+        self.note_writer();
         RwMutexWriteGuard {
             lock: self,
             _not_send: PhantomData,
@@ -329,10 +336,11 @@ impl<T: ?Sized> RwMutex<T> {
                 Ordering::Relaxed,
             ) {
                 Ok(_) => {
+                    self.note_writer();
                     return Some(RwMutexWriteGuard {
                         lock: self,
                         _not_send: PhantomData,
-                    })
+                    });
                 }
                 Err(s) => state = s,
             }
@@ -365,9 +373,11 @@ impl<T: ?Sized> RwMutex<T> {
 
     #[cold]
     fn read_slow(&self) {
-        let _rec = crate::park::record::blocking(crate::park::record::What::RwRead(
-            crate::park::record::What::addr(self),
-        ));
+        let what = crate::park::record::What::RwRead(crate::park::record::What::addr(self));
+        #[cfg(feature = "deadlock-detection")]
+        let _rec = crate::park::record::blocking_lock(what, &self.holder);
+        #[cfg(not(feature = "deadlock-detection"))]
+        let _rec = crate::park::record::blocking(what);
         let mut spin = SpinWait::new(SPINS, YIELDS);
         let mut state = self.state.load(Ordering::Relaxed);
         loop {
@@ -425,9 +435,11 @@ impl<T: ?Sized> RwMutex<T> {
 
     #[cold]
     fn write_slow(&self) {
-        let _rec = crate::park::record::blocking(crate::park::record::What::RwWrite(
-            crate::park::record::What::addr(self),
-        ));
+        let what = crate::park::record::What::RwWrite(crate::park::record::What::addr(self));
+        #[cfg(feature = "deadlock-detection")]
+        let _rec = crate::park::record::blocking_lock(what, &self.holder);
+        #[cfg(not(feature = "deadlock-detection"))]
+        let _rec = crate::park::record::blocking(what);
         let mut spin = SpinWait::new(SPINS, YIELDS);
         let mut wait_start: Option<Instant> = None;
         let mut starving = false;
@@ -502,9 +514,11 @@ impl<T: ?Sized> RwMutex<T> {
 
     /// With `WRITER` claimed, waits until the readers inside have left.
     fn wait_for_readers(&self) {
-        let _rec = crate::park::record::blocking(crate::park::record::What::RwWrite(
-            crate::park::record::What::addr(self),
-        ));
+        let what = crate::park::record::What::RwWrite(crate::park::record::What::addr(self));
+        #[cfg(feature = "deadlock-detection")]
+        let _rec = crate::park::record::blocking_lock(what, &self.holder);
+        #[cfg(not(feature = "deadlock-detection"))]
+        let _rec = crate::park::record::blocking(what);
         let mut spin = SpinWait::new(SPINS, YIELDS);
         // ORDERING: Acquire pairs with the readers' Release decrements, so their reads
         // of the data happen before our writes.
@@ -564,9 +578,22 @@ impl<T: ?Sized> RwMutex<T> {
         });
     }
 
+    /// `deadlock-detection`: names this thread as the writer (nothing otherwise).
+    #[inline(always)]
+    fn note_writer(&self) {
+        // ORDERING: Relaxed: a name for the watchdog, not synchronisation.
+        #[cfg(feature = "deadlock-detection")]
+        self.holder
+            .store(crate::park::record::lock_id(), Ordering::Relaxed);
+    }
+
     /// Releases the write lock.
     #[inline]
     fn write_unlock(&self) {
+        // `deadlock-detection`: no writer any more, before the lock is free.
+        // ORDERING: Relaxed; the Release below orders it before the next writer's.
+        #[cfg(feature = "deadlock-detection")]
+        self.holder.store(0, Ordering::Relaxed);
         // ORDERING: Release pairs with the next locker's Acquire.
         if self
             .state
