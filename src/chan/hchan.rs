@@ -1118,8 +1118,9 @@ impl<T> Locked<'_, T> {
 
     /// Moves up to `max` buffered values to `buf` (which has room for them), if no
     /// waiter at all (not even a stale one) is linked in `sendq`: then nobody needs
-    /// the room they make, and they go in one step with one check and one store of
-    /// the length mirror — the batched fast path of a receive (`try_unbuffer`).
+    /// the room they make, and they go in one step (a copy of at most two runs of
+    /// the ring) with one check and one store of the length mirror — the batched
+    /// fast path of a receive (`try_unbuffer`).
     fn unbuffer_many(&mut self, buf: &mut Vec<T>, max: usize) -> usize {
         let chan = self.chan;
         self.inner(|inner| {
@@ -1130,7 +1131,7 @@ impl<T> Locked<'_, T> {
             if k == 0 {
                 return 0;
             }
-            buf.extend((0..k).map_while(|_| inner.ring.pop()));
+            inner.ring.pop_into(buf, k);
             inner.check(chan.cap);
             // ORDERING: as in `publish`.
             chan.len.store(inner.ring.len(), Ordering::Release);
