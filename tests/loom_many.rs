@@ -112,3 +112,42 @@ fn try_batch_races_a_parked_sender_and_a_close() {
         assert_eq!(rx.recv_many(&mut buf, 1), Err(RecvError));
     });
 }
+
+/// A no-op waker (the model polls once and drops the future).
+struct Noop;
+impl std::task::Wake for Noop {
+    fn wake(self: std::sync::Arc<Self>) {}
+}
+
+/// A batched receive future dropped while a sender hands it a value (buffer of one,
+/// two values): a value handed to it goes back to the FRONT of the buffer, so the
+/// batches that follow still see 1 then 2, each exactly once.
+#[cfg(feature = "async")]
+#[test]
+fn batch_future_dropped_racing_handoff_keeps_order() {
+    use std::future::Future;
+    use std::task::{Context, Waker};
+    model(|| {
+        let (tx, rx) = chan::bounded::<usize>(1);
+        let mut buf = Vec::new();
+        let t = {
+            let mut fut = Box::pin(rx.recv_many_async(&mut buf, 4));
+            let waker = Waker::from(std::sync::Arc::new(Noop));
+            let polled = fut.as_mut().poll(&mut Context::from_waker(&waker));
+            assert!(polled.is_pending());
+            let t = thread::spawn(move || {
+                tx.send(1).unwrap();
+                tx.send(2).unwrap();
+            });
+            drop(fut); // races the sends
+            t
+        };
+        assert!(buf.is_empty());
+        while buf.len() < 2 {
+            rx.recv_many(&mut buf, 4).unwrap();
+        }
+        assert_eq!(buf, [1, 2]);
+        t.join().unwrap();
+        assert_eq!((rx.waiting_receivers(), rx.len()), (0, 0));
+    });
+}
