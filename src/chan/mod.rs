@@ -619,7 +619,7 @@ impl<T> Receiver<T> {
     ///
     /// `limit == 0` returns `Ok(0)` at once without looking at the channel (as tokio's
     /// `recv_many` does). A receiver from [`after`], [`at`] or [`tick`] yields at most
-    /// one value per call; one from [`never`] blocks forever, as `recv` does.
+    /// one value per call; one from [`never()`] blocks forever, as `recv` does.
     ///
     /// # Errors
     /// [`RecvError`] once the channel is closed and drained (values buffered before a
