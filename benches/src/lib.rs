@@ -28,6 +28,7 @@ use std::sync::Barrier;
 use std::thread;
 use std::time::{Duration, Instant};
 
+pub mod batch;
 pub mod micro;
 pub mod peers;
 

@@ -10,6 +10,7 @@
 //! |----------|-------|--------|
 //! | [`Sender::send`] | [`Sender::send_async`] → [`SendFuture`] | `Result<(), SendError<T>>` |
 //! | [`Receiver::recv`] | [`Receiver::recv_async`] → [`RecvFuture`] | `Result<T, RecvError>` |
+//! | [`Receiver::recv_many`] | [`Receiver::recv_many_async`] → [`RecvManyFuture`] | `Result<usize, RecvError>` |
 //! | [`Receiver::iter`] | [`Receiver::stream`] / [`Receiver::into_stream`] → [`RecvStream`] | `Stream<Item = T>` |
 //! | — | [`Sender::sink`] / [`Sender::into_sink`] → [`SendSink`] | `Sink<T, Error = SendError<T>>` |
 //! | [`Select::wait`](crate::Select::wait) | [`Select::wait_async`](crate::Select::wait_async) | the chosen arm's `R` |
@@ -126,7 +127,7 @@
 //! ```
 
 use super::error::{RecvError, RecvTimeoutError, SendError, SendTimeoutError};
-use super::hchan::{Hchan, RecvAttempt, SendAttempt};
+use super::hchan::{ChanGuard, Hchan, RecvAttempt, SendAttempt};
 use super::timer::TimerState;
 use super::waiter::Waiter;
 use super::{Receiver, RecvFlavor, Sender};
@@ -143,6 +144,13 @@ use std::task::{self, Poll};
 use std::time::Instant;
 
 // ----- the core: one async operation on one channel -----
+
+/// What a receive got: the result of its first attempt (made under the lock on the
+/// first poll), or a value a sender handed to its waiter later.
+enum Got<R, T> {
+    Now(R),
+    Handed(T),
+}
 
 /// Where an async operation stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -242,15 +250,30 @@ impl<T> Op<T> {
         chan: &Hchan<T>,
         cx: &mut task::Context<'_>,
     ) -> Poll<Result<T, RecvError>> {
+        self.poll_recv_with(chan, cx, |g| g.try_recv())
+            .map_ok(|got| match got {
+                Got::Now(v) | Got::Handed(v) => v,
+            })
+    }
+
+    /// Polls a receive on `chan` whose first attempt, made under the lock on the
+    /// first poll, is `attempt` (one value, or a batch): its result, or — if it found
+    /// the channel empty — the value a sender later hands to the waiter.
+    fn poll_recv_with<R>(
+        self: Pin<&mut Self>,
+        chan: &Hchan<T>,
+        cx: &mut task::Context<'_>,
+        attempt: impl FnOnce(&mut ChanGuard<'_, T>) -> RecvAttempt<R>,
+    ) -> Poll<Result<Got<R, T>, RecvError>> {
         // SAFETY: nothing is moved out; `waiter` is written only while unlinked.
         let this = unsafe { self.get_unchecked_mut() };
         match this.phase {
             Phase::Idle => {
                 let mut g = chan.lock();
-                match g.try_recv() {
-                    RecvAttempt::Received(v) => {
+                match attempt(&mut g) {
+                    RecvAttempt::Received(r) => {
                         this.phase = Phase::Done;
-                        return Poll::Ready(Ok(v));
+                        return Poll::Ready(Ok(Got::Now(r)));
                     }
                     RecvAttempt::Closed => {
                         this.phase = Phase::Done;
@@ -280,7 +303,7 @@ impl<T> Op<T> {
         // SAFETY: the context is final, and the peer that completed the waiter
         // unlinked it: the waiter is ours again.
         match unsafe { this.waiter().outcome() }.into_recv() {
-            Ok(v) => Poll::Ready(Ok(v)),
+            Ok(v) => Poll::Ready(Ok(Got::Handed(v))),
             Err(RecvTimeoutError::Closed) => Poll::Ready(Err(RecvError)),
             Err(RecvTimeoutError::Timeout) => unreachable!("bug: a receive future aborted"),
         }
@@ -485,6 +508,156 @@ impl<T> fmt::Debug for RecvFuture<'_, T> {
         f.debug_struct("RecvFuture")
             .field("phase", &self.op.phase)
             .finish_non_exhaustive()
+    }
+}
+
+// ----- batched receive future -----
+
+/// The future of [`Receiver::recv_many_async`]: resolves to how many values it
+/// appended to the buffer (at least one), or to [`RecvError`] once the channel is
+/// closed and drained — [`Receiver::recv_many`] without blocking the thread.
+///
+/// # Cancel safety
+///
+/// Values are appended to the buffer only in the poll that returns `Ready`, so a
+/// future dropped before that has appended nothing; a value a sender had already
+/// handed to its waiter goes back to the channel as for [`RecvFuture`] (to the next
+/// waiting receiver, or to the front of the buffer). Nothing is lost or received
+/// twice. Its waiter is unlinked. See the [module docs](self).
+///
+/// ```
+/// use futures::executor::block_on;
+///
+/// let (tx, rx) = gosync::chan::unbounded();
+/// for i in 0..3 {
+///     tx.send(i).unwrap();
+/// }
+/// let mut buf = Vec::new();
+/// assert_eq!(block_on(rx.recv_many_async(&mut buf, 10)), Ok(3));
+/// assert_eq!(buf, [0, 1, 2]);
+/// ```
+#[must_use = "futures do nothing unless polled"]
+pub struct RecvManyFuture<'a, T> {
+    rx: &'a Receiver<T>,
+    buf: &'a mut Vec<T>,
+    limit: usize,
+    op: Op<T>,
+    /// For a timer receiver: the registration with the timer thread.
+    timer: TimerEntry,
+}
+
+impl<T> Future for RecvManyFuture<'_, T> {
+    type Output = Result<usize, RecvError>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut task::Context<'_>) -> Poll<Self::Output> {
+        // SAFETY: `op` is structurally pinned (see `RecvFuture::poll`); `buf` and
+        // `limit` are not.
+        let this = unsafe { self.get_unchecked_mut() };
+        assert!(
+            this.op.phase != Phase::Done,
+            "gosync: a receive future was polled after it completed"
+        );
+        let limit = this.limit;
+        if limit == 0 {
+            this.op.phase = Phase::Done;
+            return Poll::Ready(Ok(0));
+        }
+        let buf = &mut *this.buf;
+        match &this.rx.flavor {
+            RecvFlavor::Chan(c) => {
+                if this.op.phase == Phase::Idle {
+                    // Room for what is ready, before the lock (`Hchan::recv_many`).
+                    c.reserve_for_many(buf, limit);
+                }
+                // SAFETY: as above.
+                let op = unsafe { Pin::new_unchecked(&mut this.op) };
+                op.poll_recv_with(c, cx, |g| g.try_recv_many(buf, limit))
+                    .map_ok(|got| match got {
+                        Got::Now(n) => n,
+                        // Waited for one value: add what is ready after it.
+                        Got::Handed(v) => {
+                            buf.push(v);
+                            1 + c.recv_more(buf, limit - 1)
+                        }
+                    })
+            }
+            // Go's nil channel: never ready, nobody to wake us.
+            RecvFlavor::Never => Poll::Pending,
+            // A timer gives one value per receive.
+            RecvFlavor::Timer(t, conv) => poll_timer(t, *conv, &mut this.timer, cx).map(|v| {
+                this.op.phase = Phase::Done;
+                buf.push(v);
+                Ok(1)
+            }),
+        }
+    }
+}
+
+impl<T> FusedFuture for RecvManyFuture<'_, T> {
+    fn is_terminated(&self) -> bool {
+        self.op.phase == Phase::Done
+    }
+}
+
+impl<T> Drop for RecvManyFuture<'_, T> {
+    fn drop(&mut self) {
+        if let RecvFlavor::Chan(c) = &self.rx.flavor {
+            // SAFETY: `drop` runs on the pinned future in place.
+            unsafe { Pin::new_unchecked(&mut self.op) }.cancel_recv(c);
+        }
+    }
+}
+
+impl<T> fmt::Debug for RecvManyFuture<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RecvManyFuture")
+            .field("phase", &self.op.phase)
+            .field("limit", &self.limit)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<T> Receiver<T> {
+    /// Receives many values at once from an async task: the future resolves to how
+    /// many values it appended to `buf` (at least one), taken as
+    /// [`recv_many`](Receiver::recv_many) takes them (under one lock: buffered
+    /// values, then parked senders' values, in channel order), or to [`RecvError`]
+    /// once the channel is closed and drained. `limit == 0` resolves to `Ok(0)` at
+    /// once; a timer receiver yields one value per call; a [`never()`](super::never)
+    /// receiver's future is never ready.
+    ///
+    /// Lazy: nothing happens until it is first polled. Cancel safe: dropping the
+    /// future never loses a value (see [`RecvManyFuture`]).
+    ///
+    /// ```
+    /// use futures::executor::block_on;
+    ///
+    /// let (tx, rx) = gosync::chan::bounded(0);
+    /// let t = std::thread::spawn(move || {
+    ///     for i in 0..4 {
+    ///         tx.send(i).unwrap();
+    ///     }
+    /// });
+    /// let got = block_on(async {
+    ///     let mut buf = Vec::new();
+    ///     while rx.recv_many_async(&mut buf, 16).await.is_ok() {}
+    ///     buf
+    /// });
+    /// assert_eq!(got, [0, 1, 2, 3]);
+    /// t.join().unwrap();
+    /// ```
+    pub fn recv_many_async<'a>(
+        &'a self,
+        buf: &'a mut Vec<T>,
+        limit: usize,
+    ) -> RecvManyFuture<'a, T> {
+        RecvManyFuture {
+            rx: self,
+            buf,
+            limit,
+            op: Op::new(),
+            timer: TimerEntry::new(),
+        }
     }
 }
 

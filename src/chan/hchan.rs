@@ -1010,6 +1010,146 @@ impl<T> Locked<'_, T> {
     }
 }
 
+// ----- batched receive (`recv_many`) -----
+
+impl<T> Hchan<T> {
+    /// Reserves room in `buf` for what a receive of up to `limit` values may take —
+    /// the buffered values and the parked senders' values, read from the mirrors, at
+    /// least one — so that nothing allocates under the lock ([`Locked::try_recv_many`]
+    /// takes no more than `buf` has room for). `limit > 0`.
+    #[inline]
+    pub(crate) fn reserve_for_many(&self, buf: &mut Vec<T>, limit: usize) {
+        debug_assert!(limit > 0, "bug: reserving for a receive of no values");
+        let hint = self.len().saturating_add(self.waiting_senders());
+        buf.reserve(hint.clamp(1, limit));
+    }
+
+    /// Non-blocking batched receive: up to `limit` (> 0) values appended to `buf`,
+    /// the same values, in the same order, as that many successive `try_recv` calls
+    /// would give. The lock-free `Empty` / `Closed` answers first (as `try_recv`).
+    pub(crate) fn try_recv_many(
+        &self,
+        buf: &mut Vec<T>,
+        limit: usize,
+    ) -> Result<usize, TryRecvError> {
+        if let Some(e) = self.looks_empty() {
+            return Err(e);
+        }
+        self.reserve_for_many(buf, limit);
+        match self.lock().try_recv_many(buf, limit) {
+            RecvAttempt::Received(n) => Ok(n),
+            RecvAttempt::Empty => Err(TryRecvError::Empty),
+            RecvAttempt::Closed => Err(TryRecvError::Closed),
+        }
+    }
+
+    /// What is ready now, after a batched receive got its first value by waiting:
+    /// up to `limit` more values (0 if none, or `limit == 0`).
+    pub(crate) fn recv_more(&self, buf: &mut Vec<T>, limit: usize) -> usize {
+        if limit == 0 {
+            return 0;
+        }
+        self.try_recv_many(buf, limit).unwrap_or(0)
+    }
+
+    /// Blocking batched receive of up to `limit` (> 0) values: what is ready, under
+    /// one lock; if nothing is, waits for one value exactly as [`Hchan::recv`] does
+    /// (the `block_recv` waiter), then takes what is ready after it under the lock
+    /// once more. A value handed to a parked receiver was sent before anything
+    /// buffered after it (the buffer was empty when it parked, invariant 2), so
+    /// the values still come in channel order.
+    pub(crate) fn recv_many(
+        &self,
+        buf: &mut Vec<T>,
+        limit: usize,
+    ) -> Result<usize, RecvTimeoutError> {
+        self.reserve_for_many(buf, limit);
+        let mut g = self.lock();
+        match g.try_recv_many(buf, limit) {
+            RecvAttempt::Received(n) => return Ok(n),
+            RecvAttempt::Closed => return Err(RecvTimeoutError::Closed),
+            RecvAttempt::Empty => {}
+        }
+        let v = Self::block_recv(g, None)?;
+        // Reserved above and nothing taken since: no allocation.
+        buf.push(v);
+        Ok(1 + self.recv_more(buf, limit - 1))
+    }
+}
+
+impl<T> Locked<'_, T> {
+    /// A batched [`Locked::try_recv`]: appends to `buf` up to `limit` values — no more
+    /// than `buf` has spare capacity for, so that nothing allocates under the lock
+    /// (the caller reserves first, [`Hchan::reserve_for_many`]) — exactly the values,
+    /// in the order, that as many successive `try_recv` calls would give: a full
+    /// buffer is refilled from parked senders, front first, as it drains; a
+    /// rendezvous channel's parked senders give their values in arrival order. The
+    /// senders it completes are woken after the unlock. `Received(n)` with `n > 0`
+    /// values appended, else `Empty` or `Closed` (closed and drained) as `try_recv`.
+    pub(crate) fn try_recv_many(&mut self, buf: &mut Vec<T>, limit: usize) -> RecvAttempt<usize> {
+        let max = limit.min(buf.capacity() - buf.len());
+        debug_assert!(
+            limit == 0 || max > 0,
+            "bug: a batched receive with no room reserved"
+        );
+        let mut n = 0;
+        while n < max {
+            // Values that no parked sender waits to refill go all at once; a parked
+            // sender (or a stale waiter) makes it one value at a time, through the
+            // single-value path, until `sendq` is empty again.
+            n += self.unbuffer_many(buf, max - n);
+            if n == max {
+                break;
+            }
+            match self.try_recv() {
+                RecvAttempt::Received(v) => {
+                    // Within the spare capacity: no allocation, no panic.
+                    buf.push(v);
+                    n += 1;
+                }
+                RecvAttempt::Closed if n == 0 => return RecvAttempt::Closed,
+                RecvAttempt::Empty | RecvAttempt::Closed => break,
+            }
+        }
+        if n == 0 {
+            RecvAttempt::Empty
+        } else {
+            RecvAttempt::Received(n)
+        }
+    }
+
+    /// Moves up to `max` buffered values to `buf` (which has room for them), if no
+    /// waiter at all (not even a stale one) is linked in `sendq`: then nobody needs
+    /// the room they make, and they go in one step (a copy of at most two runs of
+    /// the ring) with one check and one store of the length mirror — the batched
+    /// fast path of a receive (`try_unbuffer`).
+    fn unbuffer_many(&mut self, buf: &mut Vec<T>, max: usize) -> usize {
+        let chan = self.chan;
+        self.inner(|inner| {
+            if !inner.sendq.is_empty() {
+                return 0;
+            }
+            let k = max.min(inner.ring.len());
+            if k == 0 {
+                return 0;
+            }
+            inner.ring.pop_into(buf, k);
+            inner.check(chan.cap);
+            // ORDERING: as in `publish`.
+            chan.len.store(inner.ring.len(), Ordering::Release);
+            k
+        })
+    }
+}
+
+impl<T> ChanGuard<'_, T> {
+    /// See [`Locked::try_recv_many`].
+    #[inline]
+    pub(crate) fn try_recv_many(&mut self, buf: &mut Vec<T>, limit: usize) -> RecvAttempt<usize> {
+        self.ops().try_recv_many(buf, limit)
+    }
+}
+
 #[cfg(all(test, not(gosync_loom)))]
 mod tests {
     //! Panics under the channel lock (the injected kind: a ring that cannot grow).

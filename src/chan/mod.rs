@@ -34,7 +34,7 @@ pub use error::{
     RecvError, RecvTimeoutError, SendError, SendTimeoutError, TryRecvError, TrySendError,
 };
 #[cfg(feature = "async")]
-pub use future::{RecvFuture, RecvStream, SendFuture, SendSink};
+pub use future::{RecvFuture, RecvManyFuture, RecvStream, SendFuture, SendSink};
 pub(crate) use hchan::{Hchan, Locked, RecvAttempt, SendAttempt};
 pub(crate) use timer::TimerState;
 pub use timer::{after, after_func, at, tick, Ticker, Timer};
@@ -598,6 +598,103 @@ impl<T> Receiver<T> {
         match &self.flavor {
             RecvFlavor::Chan(c) => c.waiting_receivers(),
             RecvFlavor::Never | RecvFlavor::Timer(..) => 0,
+        }
+    }
+}
+
+/// Batched receive: many values per lock acquisition.
+impl<T> Receiver<T> {
+    /// Receives many values at once: blocks until at least one value is ready or the
+    /// channel is closed, then appends up to `limit` values to `buf` and returns how
+    /// many it appended (at least one).
+    ///
+    /// The values are taken under one acquisition of the channel's lock: the
+    /// buffered values and, after them, the values of parked senders in the order
+    /// they parked (each such sender is woken, after the lock is released, as a
+    /// single `recv` would wake it). They are exactly the values, in the same order,
+    /// that that many successive [`recv`](Self::recv) calls would have returned. If
+    /// nothing was ready, the receiver waits as `recv` does, for one value; what is
+    /// ready after it is then taken under the lock once more.
+    ///
+    /// `buf` is only appended to: clear it between calls to reuse its capacity. Room
+    /// is reserved before the lock is taken (for what the channel holds, at most
+    /// `limit`), so nothing allocates while the lock is held; a value that arrives
+    /// meanwhile is left for the next call.
+    ///
+    /// `limit == 0` returns `Ok(0)` at once without looking at the channel (as tokio's
+    /// `recv_many` does). A receiver from [`after`], [`at`] or [`tick`] yields at most
+    /// one value per call; one from [`never()`] blocks forever, as `recv` does.
+    ///
+    /// # Errors
+    /// [`RecvError`] once the channel is closed and drained (values buffered before a
+    /// close are still delivered first).
+    ///
+    /// ```
+    /// let (tx, rx) = gosync::chan::bounded(2);
+    /// let t = std::thread::spawn(move || {
+    ///     for i in 0..5 {
+    ///         tx.send(i).unwrap(); // 2 buffered, then one sender parks
+    ///     }
+    /// });
+    /// let mut buf = Vec::with_capacity(8);
+    /// let mut got = Vec::new();
+    /// while let Ok(n) = rx.recv_many(&mut buf, 8) {
+    ///     assert!(n >= 1 && n == buf.len());
+    ///     got.append(&mut buf); // empties `buf`
+    /// }
+    /// assert_eq!(got, [0, 1, 2, 3, 4]); // channel order, nothing lost
+    /// t.join().unwrap();
+    /// ```
+    pub fn recv_many(&self, buf: &mut Vec<T>, limit: usize) -> Result<usize, RecvError> {
+        if limit == 0 {
+            return Ok(0);
+        }
+        match &self.flavor {
+            RecvFlavor::Chan(c) => c.recv_many(buf, limit).map_err(|_| RecvError),
+            // A timer gives one value per receive; `never()` blocks for good.
+            RecvFlavor::Never | RecvFlavor::Timer(..) => self.recv().map(|v| {
+                buf.push(v);
+                1
+            }),
+        }
+    }
+
+    /// Receives many values at once, only those ready now: appends up to `limit` of
+    /// them to `buf` (buffered values, then parked senders' values, as
+    /// [`recv_many`](Self::recv_many) takes them, under one lock) and returns how
+    /// many. On an empty or closed channel this takes no lock.
+    ///
+    /// `limit == 0` returns `Ok(0)` at once. A timer receiver yields at most one
+    /// value per call.
+    ///
+    /// # Errors
+    /// [`TryRecvError::Empty`] if no value is ready, [`TryRecvError::Closed`] if the
+    /// channel is closed and drained.
+    ///
+    /// ```
+    /// use gosync::chan::{unbounded, TryRecvError};
+    /// let (tx, rx) = unbounded();
+    /// let mut buf = Vec::new();
+    /// assert_eq!(rx.try_recv_many(&mut buf, 10), Err(TryRecvError::Empty));
+    /// for i in 0..5 {
+    ///     tx.send(i).unwrap();
+    /// }
+    /// assert_eq!(rx.try_recv_many(&mut buf, 3), Ok(3));
+    /// assert_eq!(rx.try_recv_many(&mut buf, 10), Ok(2));
+    /// assert_eq!(buf, [0, 1, 2, 3, 4]);
+    /// drop(tx);
+    /// assert_eq!(rx.try_recv_many(&mut buf, 10), Err(TryRecvError::Closed));
+    /// ```
+    pub fn try_recv_many(&self, buf: &mut Vec<T>, limit: usize) -> Result<usize, TryRecvError> {
+        if limit == 0 {
+            return Ok(0);
+        }
+        match &self.flavor {
+            RecvFlavor::Chan(c) => c.try_recv_many(buf, limit),
+            RecvFlavor::Never | RecvFlavor::Timer(..) => self.try_recv().map(|v| {
+                buf.push(v);
+                1
+            }),
         }
     }
 }

@@ -160,6 +160,54 @@ impl<T> Ring<T> {
         Some(v)
     }
 
+    /// Moves the `n` oldest values (`n <= len`) to the end of `out`, which has room
+    /// for them: what `n` calls of [`pop`](Self::pop) pushing to `out` would do, with
+    /// the same shrink-policy bookkeeping, in at most two copies per window. (For a
+    /// batched receive, `recv_many`.)
+    pub(crate) fn pop_into(&mut self, out: &mut Vec<T>, n: usize) {
+        assert!(
+            n <= self.len && out.capacity() - out.len() >= n,
+            "bug: pop_into of {n} values from {} into room for {}",
+            self.len,
+            out.capacity() - out.len()
+        );
+        let mut todo = n;
+        while todo > 0 {
+            // Up to the end of the current window at most (`left >= 1` between
+            // receives), where the policy may resize the storage.
+            let step = todo.min(self.left);
+            let to_end = self.buf.len() - self.head;
+            let (first, second) = if step <= to_end {
+                (step, 0)
+            } else {
+                (to_end, step - to_end)
+            };
+            let p = self.buf.as_ptr();
+            // SAFETY: `step <= len`, so the `step` oldest values are initialised and
+            // sit in slots `head .. head + first` and `0 .. second` (the ring's
+            // runs, in order); `out` has room for `step` more (checked above), in a
+            // different allocation. Advancing `head` and `len` below hands the
+            // values' ownership to `out` exactly once (the slots are `MaybeUninit`:
+            // never dropped), and `set_len` covers exactly the copied elements.
+            unsafe {
+                let q = out.as_mut_ptr().add(out.len());
+                std::ptr::copy_nonoverlapping(p.add(self.head).cast::<T>(), q, first);
+                std::ptr::copy_nonoverlapping(p.cast::<T>(), q.add(first), second);
+                out.set_len(out.len() + step);
+            }
+            self.head = self.index(step);
+            self.len -= step;
+            if self.len == 0 {
+                self.head = 0;
+            }
+            todo -= step;
+            self.left -= step;
+            if self.left == 0 {
+                self.end_window();
+            }
+        }
+    }
+
     /// The end of a window of the shrink policy: frees the storage of an empty ring,
     /// reallocates down to about twice the length if the storage is at least four
     /// times it, else starts the next window.
@@ -376,6 +424,59 @@ mod tests {
             assert_eq!(r.pop(), Some(round * 10 + 1));
             assert_eq!(r.pop(), None);
         }
+    }
+
+    /// `pop_into` gives what as many `pop`s give, and leaves the ring in the same
+    /// state (storage size included: the shrink policy counts its receives alike),
+    /// wrapped or not, bounded or unbounded, across windows and shrinks.
+    #[test]
+    fn pop_into_equals_successive_pops() {
+        let big = SHRINK_FLOOR * 3;
+        for (mut a, mut b, burst) in [
+            (Ring::with_slots(7), Ring::with_slots(7), 7),
+            (Ring::unbounded(), Ring::unbounded(), big),
+        ] {
+            let mut next = 0;
+            let mut out = Vec::new();
+            let mut sizes = std::collections::BTreeSet::new();
+            for round in 0..40 {
+                // Top up (a full burst now and then, to grow and later shrink).
+                let target = if round % 10 == 0 { burst } else { burst / 3 };
+                while a.len() < target {
+                    a.push(next);
+                    b.push(next);
+                    next += 1;
+                }
+                let n = (round * 397 + 3) % (a.len() + 1);
+                out.clear();
+                out.reserve(n);
+                a.pop_into(&mut out, n);
+                let want: Vec<_> = (0..n).map(|_| b.pop().unwrap()).collect();
+                assert_eq!(out, want, "round {round}");
+                assert_eq!((a.len(), a.slots(), a.head), (b.len(), b.slots(), b.head));
+                assert_eq!(a.left, b.left);
+                sizes.insert(a.slots());
+            }
+            // The unbounded ring grew and shrank along the way.
+            assert!(burst == 7 || sizes.len() > 2, "{sizes:?}");
+            let mut rest = Vec::with_capacity(a.len());
+            let n = a.len();
+            a.pop_into(&mut rest, n);
+            let want: Vec<_> = std::iter::from_fn(|| b.pop()).collect();
+            assert_eq!(rest, want);
+            assert_eq!((a.len(), a.slots()), (0, b.slots()));
+        }
+    }
+
+    #[test]
+    fn pop_into_zero_sized_values() {
+        let mut r = Ring::unbounded();
+        for _ in 0..10 {
+            r.push(());
+        }
+        let mut out = Vec::new();
+        r.pop_into(&mut out, 4);
+        assert_eq!((out.len(), r.len()), (4, 6));
     }
 
     #[test]
