@@ -13,15 +13,15 @@
 //!
 //! ```
 //! use gosync::singleflight::Group;
-//! use std::sync::atomic::{AtomicUsize, Ordering};
+//! use gosync::Mutex;
 //!
-//! let loads = AtomicUsize::new(0);
+//! let loads = Mutex::new(0);
 //! let cache: Group<&str, String> = Group::new();
 //! std::thread::scope(|s| {
 //!     for _ in 0..4 {
 //!         s.spawn(|| {
 //!             let (v, _shared) = cache.do_call("config", || {
-//!                 loads.fetch_add(1, Ordering::Relaxed);
+//!                 *loads.lock() += 1;
 //!                 String::from("loaded")
 //!             });
 //!             assert_eq!(v, "loaded");
@@ -29,7 +29,7 @@
 //!     }
 //! });
 //! // Between 1 and 4 loads, by how the threads overlapped; never more than one at once.
-//! assert!((1..=4).contains(&loads.load(Ordering::Relaxed)));
+//! assert!((1..=4).contains(&*loads.lock()));
 //! ```
 
 use crate::facade::{Arc, AtomicUsize, Mutex, Ordering};
@@ -122,13 +122,13 @@ impl<K: Eq + Hash + Clone, V: Clone> Group<K, V> {
     ///
     /// ```
     /// use gosync::singleflight::Group;
-    /// use std::sync::atomic::{AtomicUsize, Ordering};
+    /// use gosync::Mutex;
     ///
     /// let g = Group::new();
-    /// let runs = AtomicUsize::new(0);
+    /// let runs = Mutex::new(0);
     /// let fetch = || {
     ///     g.do_call("user:42", || {
-    ///         runs.fetch_add(1, Ordering::Relaxed);
+    ///         *runs.lock() += 1;
     ///         std::thread::sleep(std::time::Duration::from_millis(10));
     ///         String::from("Gopher")
     ///     })
@@ -139,7 +139,7 @@ impl<K: Eq + Hash + Clone, V: Clone> Group<K, V> {
     ///     let (a, b) = (a.join().unwrap(), b.join().unwrap());
     ///     assert_eq!((a.0.as_str(), b.0.as_str()), ("Gopher", "Gopher"));
     ///     // Overlapping callers ran `f` once and both see `shared`.
-    ///     let overlapped = runs.load(Ordering::Relaxed) == 1;
+    ///     let overlapped = *runs.lock() == 1;
     ///     assert_eq!(a.1, overlapped);
     ///     assert_eq!(b.1, overlapped);
     /// });

@@ -183,12 +183,12 @@ impl<T> Ring<T> {
                 (to_end, step - to_end)
             };
             let p = self.buf.as_ptr();
-            // SAFETY: `step <= len`, so the `step` oldest values are initialised and
-            // sit in slots `head .. head + first` and `0 .. second` (the ring's
-            // runs, in order); `out` has room for `step` more (checked above), in a
-            // different allocation. Advancing `head` and `len` below hands the
-            // values' ownership to `out` exactly once (the slots are `MaybeUninit`:
-            // never dropped), and `set_len` covers exactly the copied elements.
+            // `step <= len`: the `step` oldest values are initialised, in slots
+            // `head .. head + first` and `0 .. second` (the ring's runs, in order).
+            // Advancing `head` and `len` below hands their ownership to `out` once.
+            // SAFETY: reads of those initialised slots; writes into the room `out`
+            // has for `step` more (checked above, a different allocation); `set_len`
+            // covers exactly the copied elements (`MaybeUninit` slots never drop).
             unsafe {
                 let q = out.as_mut_ptr().add(out.len());
                 std::ptr::copy_nonoverlapping(p.add(self.head).cast::<T>(), q, first);
@@ -251,10 +251,10 @@ impl<T> Ring<T> {
         let (first, second) = self.runs();
         let p = self.buf.as_ptr();
         let q = new.as_mut_ptr();
+        // The old storage is freed below without dropping anything (`MaybeUninit`).
         // SAFETY: the two runs are the `len` initialised slots of the old storage, in
-        // order; they are copied to slots `0..len` of the new storage (`len <= slots`,
-        // a different allocation). The old slots are then unused: the old storage is
-        // freed below without dropping anything (`MaybeUninit` never drops).
+        // order, copied to slots `0..len` of the new one (`len <= slots`, another
+        // allocation); the old slots are unused after.
         unsafe {
             std::ptr::copy_nonoverlapping(p.add(self.head), q, first);
             std::ptr::copy_nonoverlapping(p, q.add(first), second);

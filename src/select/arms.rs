@@ -122,12 +122,12 @@ impl<'a, R, K: Kind> Arms<'a, R, K> {
             self.index.reserve(self.index.len() * 3);
         }
         let at = self.buf.len();
-        // SAFETY: there is room for `units` more units after `at` (reserved above):
-        // the `Erase` unit, then `size_of::<A>()` bytes at least, at an offset aligned
-        // for `A` (a multiple of a unit, whose alignment is at least `A`'s, and at
-        // least an `Erase`'s: a function pointer's). The units become initialized
-        // `MaybeUninit`s (any bytes are) and the index records the case, so it is
-        // dropped or run exactly once.
+        // Room for `units` more units after `at` was reserved above: the `Erase` unit,
+        // then `size_of::<A>()` bytes at least, at an offset aligned for `A` (a
+        // multiple of a unit, whose alignment is at least `A`'s and a function
+        // pointer's). The units become initialized `MaybeUninit`s (any bytes are).
+        // SAFETY: the writes stay in that reserved, aligned room; the index records
+        // the case, so it is dropped or run exactly once.
         unsafe {
             let p = self.buf.as_mut_ptr().add(at);
             p.cast::<Erase<'a, R>>().write(erase::<'a, R, A>);

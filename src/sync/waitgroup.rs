@@ -559,11 +559,11 @@ impl Interrupt {
             },
             |r| {
                 if r.unparked != 0 {
-                    // ORDERING: Relaxed: the bucket lock orders it with the release.
-                    // SAFETY: the waiter was found linked, so it is blocked in
-                    // `wait_interruptible` on this group, which is alive (`state`'s
-                    // field doc). It was registered: unregister it, under the
-                    // bucket lock, as a timed-out waiter does.
+                    // The waiter was found linked: it was registered and is blocked in
+                    // `wait_interruptible`; unregister it under the bucket lock, as a
+                    // timed-out waiter does. ORDERING: Relaxed: the bucket lock orders
+                    // it with the release.
+                    // SAFETY: the group that waiter blocks on is alive (`state`'s doc).
                     unsafe { (*state).fetch_sub(1, Ordering::Relaxed) };
                 }
                 INTERRUPTED
