@@ -325,9 +325,25 @@ fn main() {
         return;
     }
     let filter = std::env::args().skip(1).find(|a| !a.starts_with('-'));
+    // A runtime that starts a thread of its own (ThreadSanitizer's background thread,
+    // started with the process's first other thread) keeps one thread of every child
+    // awake outside gosync, as a thread blocked in a socket read would: the all-asleep
+    // rule must not fire then, so only the scenarios where it must never fire can be
+    // checked. One thread started and joined shows whether one is there.
+    thread::spawn(|| {}).join().unwrap();
+    let foreign = std::fs::read_dir("/proc/self/task").map_or(1, |d| d.count()) - 1;
+    if foreign > 0 {
+        println!(
+            "debug_deadlock: {foreign} thread(s) besides main once a thread has run (a sanitizer's \
+             runtime): checking only the scenarios that must not fire"
+        );
+    }
     let mut failed = 0;
     for case in CASES {
         if filter.as_deref().is_some_and(|f| !case.name.contains(f)) {
+            continue;
+        }
+        if foreign > 0 && case.expect.is_some() {
             continue;
         }
         let (status, out) = run_child(case.name);
@@ -345,9 +361,10 @@ fn main() {
             println!("  status: {status}\n  output:\n{out}");
         }
     }
-    if filter
-        .as_deref()
-        .map_or(true, |f| "default_action_aborts".contains(f))
+    if foreign == 0
+        && filter
+            .as_deref()
+            .map_or(true, |f| "default_action_aborts".contains(f))
     {
         let (status, out) = run_child("default_action_aborts");
         #[cfg(unix)]
