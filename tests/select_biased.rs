@@ -185,6 +185,10 @@ fn select_builder_biased_with_a_timeout_never_takes_a_later_case_while_an_earlie
 fn select_builder_biased_async_never_takes_a_later_case_while_an_earlier_is_ready() {
     let f = fillers();
     let bad = violations(|hi, lo| futures::executor::block_on(builder(hi, &f, lo).wait_async()));
+    drop(f);
+    // The async wait registered the fillers' timers with gosync's timer thread: end it,
+    // so that no thread outlives the test binary (Miri and ThreadSanitizer report one).
+    let _ = gosync::__private::stop_timer_thread();
     assert_eq!(
         bad, 0,
         "lo(i) chosen while hi(i), sent before it, was ready"
