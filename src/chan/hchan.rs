@@ -826,7 +826,7 @@ impl<T> Locked<'_, T> {
         if let Some(w) = claimed {
             // SAFETY: `f` claimed this waiter (and unlinked it) under the lock we
             // hold and did not complete it; we never touch it again.
-            if let Some(u) = unsafe { (*w).complete(false) } {
+            if let Some(u) = unsafe { Waiter::complete(w, false) } {
                 self.wake.push(u);
             }
         }
@@ -1002,7 +1002,7 @@ impl<T> Locked<'_, T> {
         for w in claimed {
             // SAFETY: each was claimed above under the lock we still hold, and is
             // completed exactly once here and never touched again.
-            if let Some(u) = unsafe { (*w).complete(true) } {
+            if let Some(u) = unsafe { Waiter::complete(w, true) } {
                 self.wake.push(u);
             }
         }

@@ -156,18 +156,25 @@ impl<T> Waiter<T> {
     /// the value moved (`closed == false`), or its channel closed. Returns what wakes
     /// the owner, for the lock's wake list.
     ///
+    /// Takes a raw pointer, not `&self`: once the context is complete, the owner may
+    /// return and free the waiter at once, while a `&Waiter` argument would still be
+    /// live (and protected) for the rest of this call.
+    ///
     /// # Safety
-    /// As for [`Context::complete`]: the caller claimed this waiter's context (and
-    /// unlinked the waiter), and touches neither again.
+    /// As for [`Context::complete`]: `this` points at a live waiter whose context the
+    /// caller claimed (and which it unlinked), and the caller touches neither again.
     #[inline]
-    pub(crate) unsafe fn complete(&self, closed: bool) -> Option<Unparker> {
+    pub(crate) unsafe fn complete(this: *const Self, closed: bool) -> Option<Unparker> {
+        // SAFETY: `this` is live until the context is complete; read what is needed
+        // before completing it.
+        let (ctx, case) = unsafe { ((*this).ctx, (*this).case) };
         let outcome = if closed {
-            State::Closed(self.case)
+            State::Closed(case)
         } else {
-            State::Operation(self.case)
+            State::Operation(case)
         };
-        // SAFETY: forwarded contract.
-        unsafe { self.ctx().complete(outcome) }
+        // SAFETY: forwarded contract; the context outlives the waiter (`Waiter::new`).
+        unsafe { (*ctx).complete(outcome) }
     }
 
     /// How this waiter's operation ended, taking its slot's value: the one reading of
