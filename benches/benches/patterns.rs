@@ -9,30 +9,11 @@
 #![allow(clippy::disallowed_types)]
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
+use gosync_benches::parallel;
 use std::collections::HashMap;
 use std::hint::black_box;
-use std::sync::{Arc, Barrier, Condvar, Mutex};
-use std::thread;
-use std::time::{Duration, Instant};
-
-/// Runs `body(n)` on `threads` threads, `iters` operations in all, and returns the
-/// wall time from a common start to the last thread's end.
-fn parallel(threads: usize, iters: u64, body: impl Fn(u64) + Sync) -> Duration {
-    let per = iters.div_ceil(threads as u64);
-    let start_line = Barrier::new(threads + 1);
-    let mut start = Instant::now();
-    thread::scope(|s| {
-        for _ in 0..threads {
-            s.spawn(|| {
-                start_line.wait();
-                body(per);
-            });
-        }
-        start_line.wait();
-        start = Instant::now();
-    });
-    start.elapsed()
-}
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::Instant;
 
 /// The classic counting semaphore on std's `Mutex` + `Condvar` (not FIFO).
 struct CondvarSemaphore {

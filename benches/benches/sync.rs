@@ -9,32 +9,14 @@
 #![allow(clippy::disallowed_types)]
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
+use gosync_benches::parallel;
 use std::hint::black_box;
-use std::sync::{Arc, Barrier};
+use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
 
 const CONTENDED: usize = 2;
 const OVERSUBSCRIBED: usize = 8;
-
-/// Runs `body(n)` on `threads` threads, `iters` operations in all, and returns the
-/// wall time from a common start to the last thread's end.
-fn parallel(threads: usize, iters: u64, body: impl Fn(u64) + Sync) -> Duration {
-    let per = iters.div_ceil(threads as u64);
-    let start_line = Barrier::new(threads + 1);
-    let mut start = Instant::now();
-    thread::scope(|s| {
-        for _ in 0..threads {
-            s.spawn(|| {
-                start_line.wait();
-                body(per);
-            });
-        }
-        start_line.wait();
-        start = Instant::now();
-    });
-    start.elapsed()
-}
 
 /// The three shapes, by name and thread count.
 const SHAPES: [(&str, usize); 3] = [

@@ -367,6 +367,26 @@ pub fn cpus() -> usize {
     thread::available_parallelism().map_or(1, |n| n.get())
 }
 
+/// Runs `body(n)` on `threads` threads, `iters` operations in all, and returns the
+/// wall time from a common start to the last thread's end (shared by the `sync` and
+/// `patterns` benches).
+pub fn parallel(threads: usize, iters: u64, body: impl Fn(u64) + Sync) -> std::time::Duration {
+    let per = iters.div_ceil(threads as u64);
+    let start_line = std::sync::Barrier::new(threads + 1);
+    let mut start = std::time::Instant::now();
+    std::thread::scope(|s| {
+        for _ in 0..threads {
+            s.spawn(|| {
+                start_line.wait();
+                body(per);
+            });
+        }
+        start_line.wait();
+        start = std::time::Instant::now();
+    });
+    start.elapsed()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
