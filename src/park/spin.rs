@@ -12,7 +12,8 @@
 //! sleeping thread takes tens of microseconds to run again; a peer that is running
 //! on another core usually answers sooner than that. So a thread whose recent waits
 //! ended soon after it parked (it would have caught the peer by spinning a little
-//! longer) doubles its spin budget, up to 2^12 pauses (about 40–130 µs, by the CPU),
+//! longer) doubles its spin budget, up to as many pauses as take about 6 µs on this CPU
+//! (measured once; 2^9 of 10 ns pauses, 2^7 of 40 ns ones; never more than 2^12),
 //! and a thread whose waits outlast the budget by far (the peer was not running: the
 //! cores are busy, or the peer had nothing to say) shrinks it fourfold, down to 2^6.
 //! After the pauses it yields a few times, more the shorter its recent waits were, and
@@ -39,9 +40,20 @@ mod adaptive {
     use std::cell::Cell;
     use std::time::{Duration, Instant};
 
-    /// The budget is `1 << shift` pauses, `shift` in `MIN_SHIFT..=MAX_SHIFT`.
+    /// The budget is `1 << shift` pauses, `shift` in `MIN_SHIFT..=max_shift()`, which
+    /// is at most `MAX_SHIFT`.
     const MIN_SHIFT: u32 = 6;
     const MAX_SHIFT: u32 = 12;
+    /// The longest pause phase, in time: `max_shift()` is the largest shift whose
+    /// pauses take no longer on this CPU. A hand-off between two running threads
+    /// answers within a few microseconds; a wait that outlasts this has a peer that is
+    /// not running, and spinning on only takes the core from whoever could run (on a
+    /// loaded machine, often the peer itself). Measured on a 2-CPU virtual machine
+    /// (`xshape gosync spsc|mpsc|mpmc 0|1`, 7 interleaved runs): a cap of 2^12 pauses
+    /// (40 µs there) against 2^9 (5 µs) gave 0.78–0.94 of the time per message on
+    /// the blocking cells at 2^9 and 1.04 on ping-pong; 2^8 (2.5 µs) was 1.4 times
+    /// slower on the rendezvous cells (shorter than the round trip it waits for).
+    const PAUSE_PHASE: Duration = Duration::from_micros(6);
     /// Yields after the pauses, per step of `shift` above the minimum (so none once
     /// waits have been long, e.g. when busy processes hold every core: a yield then
     /// hands the core away for a whole time slice).
@@ -208,15 +220,47 @@ mod adaptive {
     fn pause_ps() -> usize {
         match PAUSE_PS.load(Ordering::Relaxed) {
             0 => {
-                let t = Instant::now();
-                for _ in 0..1024 {
-                    std::hint::spin_loop();
-                }
-                let ps = (t.elapsed().as_nanos() as usize * 1000 / 1024).max(1);
+                // The fastest of three rounds: a round during which the thread was
+                // preempted would make pauses look slow, and the spin cap too low,
+                // for the life of the process.
+                let ps = (0..3)
+                    .map(|_| {
+                        let t = Instant::now();
+                        for _ in 0..1024 {
+                            std::hint::spin_loop();
+                        }
+                        t.elapsed().as_nanos() as usize * 1000 / 1024
+                    })
+                    .min()
+                    .unwrap_or(0)
+                    .max(1);
                 PAUSE_PS.store(ps, Ordering::Relaxed);
                 ps
             }
             ps => ps,
+        }
+    }
+
+    /// The largest budget exponent on a CPU whose pause takes `ps` picoseconds: the
+    /// largest shift whose pauses fit in [`PAUSE_PHASE`], within
+    /// `MIN_SHIFT..=MAX_SHIFT`.
+    fn max_shift_for(ps: usize) -> u32 {
+        let fits = (PAUSE_PHASE.as_nanos() as usize * 1000) / ps.max(1);
+        // floor(log2(fits)), for fits >= 1.
+        let s = usize::BITS - 1 - fits.max(1).leading_zeros();
+        s.clamp(MIN_SHIFT, MAX_SHIFT)
+    }
+
+    /// [`max_shift_for`] this CPU, measured once.
+    fn max_shift() -> u32 {
+        static MAX: AtomicU32 = AtomicU32::new(0);
+        match MAX.load(Ordering::Relaxed) {
+            0 => {
+                let m = max_shift_for(pause_ps());
+                MAX.store(m, Ordering::Relaxed);
+                m
+            }
+            m => m,
         }
     }
 
@@ -373,15 +417,17 @@ mod adaptive {
             }
             if let Some(t) = self.parked_at {
                 let waited = t.elapsed();
-                let _ = SHIFT.try_with(|s| s.set(learn(s.get(), waited)));
+                let cap = max_shift();
+                let _ = SHIFT.try_with(|s| s.set(learn(s.get(), waited, cap)));
             }
         }
     }
 
-    /// The next budget exponent after a wait that parked and lasted `waited` in all.
-    fn learn(shift: u32, waited: Duration) -> u32 {
+    /// The next budget exponent, at most `cap`, after a wait that parked and lasted
+    /// `waited` in all.
+    fn learn(shift: u32, waited: Duration, cap: u32) -> u32 {
         if waited < SHORT {
-            (shift + 1).min(MAX_SHIFT)
+            (shift + 1).min(cap)
         } else {
             shift.saturating_sub(2).max(MIN_SHIFT)
         }
@@ -395,15 +441,37 @@ mod adaptive {
         fn short_waits_grow_the_budget_up_to_the_cap_long_ones_shrink_it() {
             let mut s = MIN_SHIFT;
             for _ in 0..20 {
-                s = learn(s, Duration::from_micros(50));
+                s = learn(s, Duration::from_micros(50), MAX_SHIFT);
             }
             assert_eq!(s, MAX_SHIFT);
-            s = learn(s, Duration::from_millis(5));
+            s = learn(s, Duration::from_millis(5), MAX_SHIFT);
             assert_eq!(s, MAX_SHIFT - 2);
             for _ in 0..20 {
-                s = learn(s, Duration::from_secs(1));
+                s = learn(s, Duration::from_secs(1), MAX_SHIFT);
             }
             assert_eq!(s, MIN_SHIFT);
+            // A lower cap (a CPU with slow pauses) is never passed.
+            for _ in 0..20 {
+                s = learn(s, Duration::from_micros(50), 8);
+            }
+            assert_eq!(s, 8);
+        }
+
+        #[test]
+        fn the_pause_phase_is_capped_in_time_whatever_a_pause_costs() {
+            // 10 ns pauses: 2^9 of them (5.1 µs) fit in 6 µs, 2^10 do not.
+            assert_eq!(max_shift_for(10_000), 9);
+            // 40 ns pauses (older Intel cores): 2^7.
+            assert_eq!(max_shift_for(40_000), 7);
+            // Very fast pauses: no more than MAX_SHIFT; very slow ones: no fewer than
+            // MIN_SHIFT (a budget that short would park before any hand-off).
+            assert_eq!(max_shift_for(1), MAX_SHIFT);
+            assert_eq!(max_shift_for(0), MAX_SHIFT);
+            assert_eq!(max_shift_for(10_000_000), MIN_SHIFT);
+            for ps in [1, 500, 5_000, 10_000, 40_000, 1_000_000] {
+                let s = max_shift_for(ps);
+                assert!(s == MIN_SHIFT || (1u128 << s) * ps as u128 <= 6_000_000, "{ps}: {s}");
+            }
         }
 
         #[test]
