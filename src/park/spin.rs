@@ -470,7 +470,10 @@ mod adaptive {
             assert_eq!(max_shift_for(10_000_000), MIN_SHIFT);
             for ps in [1, 500, 5_000, 10_000, 40_000, 1_000_000] {
                 let s = max_shift_for(ps);
-                assert!(s == MIN_SHIFT || (1u128 << s) * ps as u128 <= 6_000_000, "{ps}: {s}");
+                assert!(
+                    s == MIN_SHIFT || (1u128 << s) * ps as u128 <= 6_000_000,
+                    "{ps}: {s}"
+                );
             }
         }
 
