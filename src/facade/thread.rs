@@ -7,6 +7,19 @@ pub(crate) use std::thread::{current, yield_now, Thread, ThreadId};
 
 use std::time::Instant;
 
+/// Sleeps for `d` without anybody's help to wake up (loom: yields to the model, for
+/// which a timed sleep is just another chance for the other threads to run).
+#[inline]
+pub(crate) fn nap(d: std::time::Duration) {
+    #[cfg(gosync_loom)]
+    {
+        let _ = d;
+        loom::thread::yield_now();
+    }
+    #[cfg(not(gosync_loom))]
+    std::thread::sleep(d);
+}
+
 /// Parks the current thread until it is unparked (or wakes spuriously).
 #[inline]
 pub(crate) fn park() {

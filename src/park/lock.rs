@@ -24,6 +24,18 @@
 //! parks again by the same handshake. So a thread never sleeps on a free lock with
 //! nobody about to wake a parked thread.
 //!
+//! Before it parks, a thread that finds nobody parked yet naps instead, up to
+//! [`LOCK_NAPS`] times: a timed sleep it wakes from by itself, unregistered, then
+//! spins again. A lock held this persistently is one that a holder takes again and
+//! again in a loop (a sender filling a buffer while a receiver drains it); a parked
+//! waiter makes each such unlock a futex wake and each park a heavy fence, which
+//! interrupts the holder's core, while a napping one leaves the holder to run alone,
+//! its cache lines local. On the 2-CPU development machine this took contended
+//! buffered channels from 45–75 to 23–35 ns per message; the blocking cells did not
+//! move. The cost is latency for the napping thread only: at most
+//! `LOCK_NAPS` × ([`LOCK_NAP`] plus the kernel's timer slack, 50 µs by default), and
+//! only on a lock it has already failed to take for several microseconds.
+//!
 //! The heavy fence runs after the thread is linked, not before: unlocks see `queued`
 //! above zero only while a thread really sleeps (or is about to), so they do not all
 //! take the slow path for the whole length of a system call.
@@ -31,7 +43,7 @@
 use super::fence;
 use super::spin::SpinWait;
 use super::table::{self, Queueing};
-use crate::facade::{AtomicU32, AtomicU8, Ordering};
+use crate::facade::{thread, AtomicU32, AtomicU8, Ordering};
 
 /// Spin rounds (1, 2, 4, … pauses: 127 in all, a few microseconds) before a
 /// contended lock starts yielding. Fewer (15) made contended buffered channels park
@@ -40,6 +52,11 @@ const LOCK_SPINS: u32 = 7;
 /// Yields before a contended lock parks: one, in case the holder was preempted on
 /// this core; more only burn time slices when every core is busy.
 const LOCK_YIELDS: u32 = 1;
+/// Naps (timed sleeps, no wake-up needed) before a contended lock parks, while no
+/// thread is parked on it (module docs).
+const LOCK_NAPS: u32 = 2;
+/// The length asked for one nap; the kernel adds its timer slack.
+const LOCK_NAP: std::time::Duration = std::time::Duration::from_micros(20);
 /// A raw mutual-exclusion lock with no data and no guard: lock and unlock are separate
 /// calls, so that a select can hold the locks of several channels at once.
 #[derive(Debug)]
@@ -95,6 +112,7 @@ impl RawLock {
     #[cold]
     fn lock_slow(&self) {
         let mut spin = SpinWait::new(LOCK_SPINS, LOCK_YIELDS);
+        let mut naps = 0;
         loop {
             if self.locked.load(Ordering::Relaxed) == 0
                 && self
@@ -107,8 +125,16 @@ impl RawLock {
             // Spin a bounded number of rounds while nobody is parked: the holder is
             // usually out within a few hundred nanoseconds. Once threads sleep on the
             // lock, newcomers queue behind them instead of spinning.
-            if self.queued.load(Ordering::Relaxed) == 0 && spin.spin() {
-                continue;
+            if self.queued.load(Ordering::Relaxed) == 0 {
+                if spin.spin() {
+                    continue;
+                }
+                if naps < LOCK_NAPS {
+                    naps += 1;
+                    thread::nap(LOCK_NAP);
+                    spin.reset();
+                    continue;
+                }
             }
             table::park_with(
                 self.key(),
