@@ -1,16 +1,22 @@
 #!/usr/bin/env python3
 """Runs the crossbeam-shaped benchmarks: one process per cell, contender and run.
 
-Driven by benches/crossbeam-shape.sh; writes benches/results/crossbeam-shape.md and
-.json (or --out PREFIX). Three sections, all from one binary per language
-(benches/src/bin/xshape.rs, benches/go/xshape):
+Driven by benches/crossbeam-shape.sh; writes benches/results/crossbeam-shape.md, .json
+and .svg (or --out PREFIX). Five sections, from one binary per language
+(benches/src/bin/xshape.rs, benches/go/xshape) and xasync for the async one:
 
 * matrix: seq, spsc, mpsc, mpmc, select_rx, select_both x capacity 0, 1, N, unbounded
   (crossbeam-channel's benchmarks/: 5 000 000 [usize; 1] messages on the buffered
   capacities, 200 000 at 0 and 1, 4 threads a side);
 * latency: ping-pong round trips on capacity 0 and 1, p50 / p99 / p99.9;
 * scaling: 1..256 senders on one bounded(64) channel, a dynamic select over K = 1..64
-  receive cases, 10 000 threads parked on one channel released by one close.
+  receive cases, 10 000 threads parked on one channel released by one close;
+* async: a ping-pong round trip between two tasks on a current-thread tokio runtime,
+  capacity 0 and 1 (benches/src/bin/xasync.rs), against kanal, flume, async-channel,
+  tokio's mpsc, and Go's goroutine ping-pong;
+* memory: a burst of 5 000 000 messages into an unbounded (and a bounded(N)) channel
+  with nobody receiving, then drained: resident bytes per message held, the peak, and
+  what stays resident after the drain and after the drop.
 
 Each cell runs --runs times (default 5); the contenders of a cell run one after another
 in an order that rotates with each run, so slow drifts of the machine spread over all
@@ -36,12 +42,16 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RUST = ["gosync", "std", "crossbeam", "flume", "kanal"]
 CONTENDERS = RUST + ["go"]
+# The async section's contenders (xasync), Go's goroutines beside them.
+ASYNC = ["gosync", "kanal", "flume", "async-channel", "tokio"]
 NAMES = {
     "gosync": "gosync",
     "std": "std::sync::mpsc",
     "crossbeam": "crossbeam-channel",
     "flume": "flume",
     "kanal": "kanal",
+    "async-channel": "async-channel",
+    "tokio": "tokio::sync::mpsc",
     "go": "Go",
 }
 CAPS = ["0", "1", "N", "unbounded"]
@@ -59,6 +69,8 @@ COUNTS = {
     "senders": (1_000_000, 20_000),
     "selectk": (200_000, 4_000),
     "park": (10_000, 1_000),  # threads (the message count is unused)
+    "apingpong": (100_000, 2_000),
+    "burst": (5_000_000, 50_000),
 }
 
 
@@ -82,7 +94,23 @@ def jobs(quick, sections):
         for k in KS:
             out.append(("scaling", "selectk", k, COUNTS["selectk"][q], "selectk"))
         out.append(("scaling", "park", str(COUNTS["park"][q]), 1, "park"))
+    if "async" in sections:
+        for cap in ("0", "1"):
+            out.append(("async", "apingpong", cap, COUNTS["apingpong"][q], "apingpong"))
+    if "memory" in sections:
+        for cap in ("unbounded", "N"):
+            out.append(("memory", "burst", cap, COUNTS["burst"][q], "burst"))
     return out
+
+
+def contenders_of(case):
+    """Who runs a case: the async ping-pong has its own crates (Go's goroutine
+    ping-pong beside them); the memory burst has no Go twin."""
+    if case == "apingpong":
+        return ASYNC + ["go"]
+    if case == "burst":
+        return RUST
+    return CONTENDERS
 
 
 def sh(cmd, **kw):
@@ -92,10 +120,11 @@ def sh(cmd, **kw):
 def build(go_ok):
     env = dict(os.environ)
     env.setdefault("CARGO_BUILD_JOBS", str(os.cpu_count() or 2))
-    sh(["cargo", "build", "--release", "-q", "-p", "gosync-benches", "--bin", "xshape"],
-       cwd=ROOT, env=env)
+    sh(["cargo", "build", "--release", "-q", "-p", "gosync-benches", "--bin", "xshape",
+        "--bin", "xasync"], cwd=ROOT, env=env)
     target = os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target"))
-    bins = {"rust": os.path.join(target, "release", "xshape")}
+    bins = {"rust": os.path.join(target, "release", "xshape"),
+            "async": os.path.join(target, "release", "xasync")}
     if go_ok:
         go_bin = os.path.join(target, "release", "xshape-go")
         sh(["go", "build", "-o", go_bin, "./xshape"], cwd=os.path.join(ROOT, "benches", "go"))
@@ -142,7 +171,10 @@ def run_one(bins, contender, case, param, n, timeout):
     if contender == "go":
         if "go" not in bins:
             return None, 0.0
-        cmd = [bins["go"], "go", case, param, str(n)]
+        # Go's goroutines have one ping-pong: it stands beside the async one too.
+        cmd = [bins["go"], "go", "pingpong" if case == "apingpong" else case, param, str(n)]
+    elif case == "apingpong":
+        cmd = [bins["async"], contender, param, str(n)]
     else:
         cmd = [bins["rust"], contender, case, param, str(n)]
     t0 = time.monotonic()
@@ -156,7 +188,9 @@ def run_one(bins, contender, case, param, n, timeout):
     if p.returncode != 0:
         sys.stderr.write(f"xshape: {' '.join(cmd)} failed ({p.returncode}): {p.stderr[-500:]}\n")
         return {"failed": p.returncode}, wall
-    return json.loads(p.stdout.strip().splitlines()[-1]), wall
+    out = json.loads(p.stdout.strip().splitlines()[-1])
+    out["case"] = case  # Go's twin of apingpong reports itself as pingpong
+    return out, wall
 
 
 def run_pass(bins, jobs_, runs, timeout, mode, log):
@@ -166,8 +200,9 @@ def run_pass(bins, jobs_, runs, timeout, mode, log):
     walls = []
     for r in range(runs):
         for j, (section, case, param, n, ckey) in enumerate(jobs_):
-            k = (r + j) % len(CONTENDERS)
-            for c in CONTENDERS[k:] + CONTENDERS[:k]:
+            who = contenders_of(case)
+            k = (r + j) % len(who)
+            for c in who[k:] + who[:k]:
                 key = (case, param, c)
                 if key in lacking:
                     continue
@@ -235,7 +270,7 @@ def ratio(a, b):
 
 def best_peer(res, case, param, field="ns_per_msg"):
     best = None
-    for c in RUST[1:]:
+    for c in (ASYNC if case == "apingpong" else RUST)[1:]:
         m = cellv(res, case, param, c, field)[0]
         if m is not None and (best is None or m < best[1]):
             best = (c, m)
@@ -335,9 +370,9 @@ def park_table(res):
         "| contender | threads | close → all joined (ms) | context switches per thread |",
         "|---|--:|--:|--:|",
     ]
-    for (case, param, c), rs in sorted(res.items(), key=lambda kv: CONTENDERS.index(kv[0][2])):
-        if case != "park":
-            continue
+    for (case, param, c), rs in sorted(
+            ((k, v) for k, v in res.items() if k[0] == "park"),
+            key=lambda kv: CONTENDERS.index(kv[0][2])):
         m, lo, hi = med(rs, "ns")
         if m is None:
             lines.append(f"| {NAMES[c]} | {param} | over {PARK_TIMEOUT} s | — |")
@@ -345,6 +380,50 @@ def park_table(res):
         span = fmt(m / 1e6) if lo == hi else f"{fmt(m / 1e6)} ({fmt(lo / 1e6)}–{fmt(hi / 1e6)})"
         lines.append(f"| {NAMES[c]} | {param} | {span} | "
                      f"{csw(res, 'park', param, c)} |")
+    return lines
+
+
+def async_table(res):
+    lines = [
+        "| capacity · contender | round trip, mean | p50 | p99 | p99.9 | csw per round trip |",
+        "|---|--:|--:|--:|--:|--:|",
+    ]
+    for cap in ("0", "1"):
+        for c in ASYNC + ["go"]:
+            if not res.get(("apingpong", cap, c)):
+                continue
+            row = [f"{cap} · {NAMES[c]}" + (" (goroutines)" if c == "go" else "")]
+            for f in ("ns_per_msg", "p50", "p99", "p999"):
+                row.append(spread(res, "apingpong", cap, c, f))
+            row.append(csw(res, "apingpong", cap, c))
+            lines.append("| " + " | ".join(row) + " |")
+        figs = []
+        for f in ("ns_per_msg", "p99"):
+            g = cellv(res, "apingpong", cap, "gosync", f)[0]
+            bp = best_peer(res, "apingpong", cap, f)
+            figs.append(rfmt(ratio(g, bp and bp[1]), 1.0, bp and bp[0]))
+        lines.append(f"| {cap} · *gosync ÷ best Rust peer* | {figs[0]} | | {figs[1]} | | |")
+    return lines
+
+
+def memory_table(res):
+    lines = [
+        "| channel · contender | bytes per message held | peak resident (MB) | "
+        "resident once drained (kB) | after the drop (kB) | ns per message (fill + drain) |",
+        "|---|--:|--:|--:|--:|--:|",
+    ]
+    for cap in ("unbounded", "N"):
+        for c in RUST:
+            if not res.get(("burst", cap, c)):
+                continue
+            peak = cellv(res, "burst", cap, c, "peak_kb")[0]
+            row = [f"{'unbounded' if cap == 'unbounded' else 'bounded(N)'} · {NAMES[c]}",
+                   fmt(cellv(res, "burst", cap, c, "held_bytes_per_msg")[0]),
+                   "—" if peak is None else f"{peak / 1024:.1f}",
+                   fmt(cellv(res, "burst", cap, c, "drained_kb")[0]),
+                   fmt(cellv(res, "burst", cap, c, "dropped_kb")[0]),
+                   spread(res, "burst", cap, c)]
+            lines.append("| " + " | ".join(row) + " |")
     return lines
 
 
@@ -397,6 +476,120 @@ def estimate_full(walls, runs_done, runs_full, quick):
     return total / max(runs_done, 1) * runs_full
 
 
+def ratio_grid(passes):
+    """The matrix as gosync ÷ best Rust peer, one figure per load mode in each cell."""
+    modes = list(passes)
+    lines = [
+        f"| cell ({' / '.join(modes)}) | " + " | ".join(CAPS) + " |",
+        "|---|" + "--:|" * len(CAPS),
+    ]
+    for case in CASES:
+        row = [case]
+        for cap in CAPS:
+            if case == "seq" and cap in ("0", "1"):
+                row.append("—")
+                continue
+            figs = []
+            for m in modes:
+                res = passes[m]
+                g = cellv(res, case, cap, "gosync")[0]
+                bp = best_peer(res, case, cap)
+                r = ratio(g, bp and bp[1])
+                figs.append("—" if r is None else (f"**{r:.2f}**" if r > 1.0 else f"{r:.2f}"))
+            row.append(" / ".join(figs))
+        lines.append("| " + " | ".join(row) + " |")
+    return lines
+
+
+def chart_rows(res):
+    """(label, gosync ÷ best Rust peer, peer) for every cell of a pass, in report order."""
+    rows = []
+    for case in CASES:
+        for cap in CAPS:
+            if case == "seq" and cap in ("0", "1"):
+                continue
+            rows.append((f"{case} · {cap}", case, cap, "ns_per_msg"))
+    for cap in ("0", "1"):
+        rows.append((f"ping-pong p99 · {cap}", "pingpong", cap, "p99"))
+    for sd in SENDERS:
+        rows.append((f"{sd} senders", "senders", sd, "ns_per_msg"))
+    for k in KS:
+        rows.append((f"select K={k}", "selectk", k, "ns_per_msg"))
+    for cap in ("0", "1"):
+        rows.append((f"async round trip · {cap}", "apingpong", cap, "ns_per_msg"))
+    out = []
+    for label, case, param, field in rows:
+        g = cellv(res, case, param, "gosync", field)[0]
+        bp = best_peer(res, case, param, field)
+        r = ratio(g, bp and bp[1])
+        if r is not None:
+            out.append((label, r, bp[0]))
+    return out
+
+
+MODE_COLOURS = {"idle": "#1c7ed6", "busy": "#e8590c", "build": "#7048e8"}
+
+
+def svg_chart(meta, passes):
+    """Horizontal bars on a log scale: gosync's time ÷ the best Rust peer's, per cell
+    and load mode; left of the 1.0 line gosync is ahead."""
+    import math
+    from xml.sax.saxutils import escape
+
+    per_mode = {m: {lab: (r, who) for lab, r, who in chart_rows(res)} for m, res in passes.items()}
+    labels = []
+    for m in passes:
+        for lab in per_mode[m]:
+            if lab not in labels:
+                labels.append(lab)
+    modes = list(passes)
+    lo, hi = 0.1, 10.0
+    W, LEFT, RIGHT, TOP, BAR = 900, 170, 120, 86, 7
+    row_h = BAR * len(modes) + 6
+    H = TOP + row_h * len(labels) + 40
+    plot_w = W - LEFT - RIGHT
+
+    def x(v):
+        v = min(max(v, lo), hi)
+        return LEFT + (math.log10(v) - math.log10(lo)) / (math.log10(hi) - math.log10(lo)) * plot_w
+
+    s = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{W}" height="{H}" '
+         f'viewBox="0 0 {W} {H}" font-family="Helvetica, Arial, sans-serif">',
+         '<rect width="100%" height="100%" fill="white"/>',
+         '<text x="20" y="26" font-size="17" font-weight="bold">gosync ÷ the best Rust peer, '
+         "crossbeam-channel's benchmark shape (time; left of 1 is faster)</text>",
+         f'<text x="20" y="46" font-size="11" fill="#495057">{escape(meta["machine"])}; '
+         f'gosync {escape(meta["gosync"])}; {meta["runs"]} runs per cell, medians; '
+         f'{escape(meta["date"])}</text>']
+    lx = 20
+    for m in modes:
+        s.append(f'<rect x="{lx}" y="58" width="12" height="10" fill="{MODE_COLOURS.get(m, "#868e96")}"/>')
+        s.append(f'<text x="{lx + 16}" y="67" font-size="11">{escape(MODE_TITLES[m].split(":")[0] if m == "idle" else m + " (" + MODE_TITLES[m].split(": ", 1)[1].split(" (")[0] + ")")}</text>')
+        lx += 260
+    for t in (0.1, 0.2, 0.5, 1, 2, 5, 10):
+        xx = x(t)
+        s.append(f'<line x1="{xx:.1f}" y1="{TOP - 6}" x2="{xx:.1f}" y2="{H - 34}" '
+                 f'stroke="{"#212529" if t == 1 else "#dee2e6"}" stroke-width="{1.5 if t == 1 else 1}"/>')
+        s.append(f'<text x="{xx:.1f}" y="{H - 20}" font-size="10" text-anchor="middle">{t:g}</text>')
+    for i, lab in enumerate(labels):
+        y0 = TOP + i * row_h
+        s.append(f'<text x="{LEFT - 8}" y="{y0 + row_h / 2 + 3:.1f}" font-size="10" '
+                 f'text-anchor="end">{escape(lab)}</text>')
+        for j, m in enumerate(modes):
+            if lab not in per_mode[m]:
+                continue
+            r, who = per_mode[m][lab]
+            y = y0 + j * BAR
+            x1, x2 = sorted((x(1.0), x(r)))
+            s.append(f'<rect x="{x1:.1f}" y="{y}" width="{max(x2 - x1, 1):.1f}" height="{BAR - 1}" '
+                     f'fill="{MODE_COLOURS.get(m, "#868e96")}"><title>{escape(m)}: {r:.2f} × {escape(who)}'
+                     f'</title></rect>')
+            s.append(f'<text x="{W - RIGHT + 6}" y="{y + BAR - 1}" font-size="8" fill="#495057">'
+                     f'{r:.2f} {escape(who)}</text>')
+    s.append("</svg>")
+    return "\n".join(s)
+
+
 def write_report(prefix, meta, passes, estimate):
     js = {"meta": meta, "modes": {}}
     md = [
@@ -413,10 +606,14 @@ def write_report(prefix, meta, passes, estimate):
         "the transfer (getrusage), per message. — : the contender has no such case.",
         "",
     ]
-    if meta.get("quick"):
+    if meta.get("quick") and estimate:
         md += [f"*A --quick run (small counts): not for comparison.* "
                f"A full run ({meta['runs_full']} runs, full counts, these load modes) would take "
                f"about {estimate / 60:.0f} minutes on this machine (estimated from this run).", ""]
+    md += ["## Summary: gosync ÷ the best Rust peer (time; ≤ 1 is at or ahead)", "",
+           f"Each cell: {' / '.join(passes)}"
+           " (the sections below say what each load is). Bold: behind. "
+           f"Chart: `{os.path.basename(prefix)}.svg`.", ""] + ratio_grid(passes) + [""]
     for mode, res in passes.items():
         js["modes"][mode] = [r for rs in res.values() for r in rs]
         md += [f"## {MODE_TITLES[mode]}", ""]
@@ -434,10 +631,20 @@ def write_report(prefix, meta, passes, estimate):
         if any(k[0] == "park" for k in res):
             md += ["### Threads parked on one channel, released by one close", ""]
             md += park_table(res) + [""]
+        if any(k[0] == "apingpong" for k in res):
+            md += ["### Async: a round trip between two tasks on a current-thread tokio runtime (ns)",
+                   "", "Go's row is its goroutine ping-pong (the latency section's), for scale.", ""]
+            md += async_table(res) + [""]
+        if any(k[0] == "burst" for k in res):
+            md += ["### Memory: a burst with nobody receiving, then drained "
+                   "(resident memory over the process's before the channel was made)", ""]
+            md += memory_table(res) + [""]
     with open(prefix + ".json", "w") as f:
         json.dump(js, f, indent=1)
     with open(prefix + ".md", "w") as f:
         f.write("\n".join(md))
+    with open(prefix + ".svg", "w") as f:
+        f.write(svg_chart(meta, passes))
     return "\n".join(md)
 
 
@@ -447,12 +654,27 @@ def main():
     ap.add_argument("--load", action="store_true", help="also run beside busy loops and beside a nice 10 build")
     ap.add_argument("--load-only", action="store_true", help="skip the idle pass (with --load)")
     ap.add_argument("--runs", type=int, help="runs per cell (default 5; 1 with --quick)")
-    ap.add_argument("--sections", default="matrix,latency,scaling", help="comma-separated subset")
+    ap.add_argument("--sections", default="matrix,latency,scaling,async,memory",
+                    help="comma-separated subset")
     ap.add_argument("--only", help="regex on 'case param' (e.g. 'senders|selectk')")
     ap.add_argument("--timeout", type=float, help="seconds per process (default 600; 60 with --quick)")
     ap.add_argument("--out", help="output prefix (default benches/results/crossbeam-shape; "
                     "target/xshape-quick with --quick)")
+    ap.add_argument("--from-json", metavar="JSON",
+                    help="re-render the report (.md, .svg) from a results .json; run nothing")
     args = ap.parse_args()
+    if args.from_json:
+        js = json.load(open(args.from_json))
+        passes = {}
+        for mode, rs in js["modes"].items():
+            res = {}
+            for r in rs:
+                res.setdefault((r["case"], r["param"], r["contender"]), []).append(r)
+            passes[mode] = res
+        prefix = args.out or args.from_json[: -len(".json")]
+        write_report(prefix, js["meta"], passes, None)
+        print(f"xshape: wrote {prefix}.md and .svg", file=sys.stderr)
+        return
     runs = args.runs or (1 if args.quick else 5)
     timeout = args.timeout or (60 if args.quick else 600)
     prefix = args.out or os.path.join(

@@ -20,7 +20,13 @@
 //!     time) over K `bounded(64)` channels fed by min(K, 4) sender threads, each
 //!     sending round-robin over its share of the channels;
 //!   - `park` with PARAM the number of threads blocked in `recv` on one channel: the
-//!     time from dropping the last sender to every thread joined (MESSAGES unused).
+//!     time from dropping the last sender to every thread joined (MESSAGES unused);
+//!   - `burst` with PARAM `unbounded` or `N`: one thread sends MESSAGES with nobody
+//!     receiving, then receives them all; prints `held_bytes_per_msg` (resident memory
+//!     grown per message with the channel full), `peak_kb` (the high-water mark,
+//!     `VmHWM`), `drained_kb` (still held once drained,
+//!     the channel alive) and `dropped_kb` (after the channel is dropped), each over
+//!     the resident size before the channel was made.
 //!
 //! Prints one JSON line: `ns` (wall clock of the transfer), `ns_per_msg`, `nvcsw` and
 //! `nivcsw` (voluntary and involuntary context switches of the whole process during the
@@ -260,6 +266,10 @@ struct Outcome {
     elapsed: Duration,
     /// Sorted round-trip times (pingpong only).
     lat: Vec<u64>,
+    /// Resident memory (burst only): bytes held per message with the channel full,
+    /// the peak in kB, kB still held after the drain, kB after the channel is dropped
+    /// (all over the resident size before the channel was made).
+    mem: Option<(f64, i64, i64, i64)>,
 }
 
 fn msg(i: usize) -> Msg {
@@ -327,6 +337,59 @@ fn seq<C: Chan>(cap: Option<usize>, n: usize) -> Outcome {
     }
     Outcome {
         elapsed: start.elapsed(),
+        ..Outcome::default()
+    }
+}
+
+/// The process's resident set in bytes (`/proc/self/statm`).
+fn rss() -> i64 {
+    let statm = std::fs::read_to_string("/proc/self/statm").expect("reading /proc/self/statm");
+    let pages: i64 = statm
+        .split_whitespace()
+        .nth(1)
+        .and_then(|f| f.parse().ok())
+        .expect("statm's second field");
+    // SAFETY: sysconf has no preconditions.
+    pages * unsafe { libc::sysconf(libc::_SC_PAGESIZE) } as i64
+}
+
+/// The process's resident high-water mark in kB (`VmHWM` in `/proc/self/status`: the
+/// address space's own, where `getrusage`'s `ru_maxrss` can carry the peak of the
+/// process before `exec`).
+fn peak_kb() -> i64 {
+    let status = std::fs::read_to_string("/proc/self/status").expect("reading /proc/self/status");
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .expect("VmHWM in /proc/self/status")
+}
+
+/// A burst with nobody receiving: `n` messages into the channel, then all out, on one
+/// thread; resident memory measured full, drained and dropped.
+fn burst<C: Chan>(cap: Option<usize>, n: usize) -> Outcome {
+    let before = rss();
+    let start = Instant::now();
+    let (tx, rx) = C::new(cap);
+    for i in 0..n {
+        tx.send(msg(i));
+    }
+    let full = rss();
+    for _ in 0..n {
+        black_box(rx.recv());
+    }
+    let drained = rss();
+    let elapsed = start.elapsed();
+    drop((tx, rx));
+    let dropped = rss();
+    Outcome {
+        elapsed,
+        mem: Some((
+            (full - before) as f64 / n as f64,
+            peak_kb() - before / 1024,
+            (drained - before) / 1024,
+            (dropped - before) / 1024,
+        )),
         ..Outcome::default()
     }
 }
@@ -431,7 +494,11 @@ fn pingpong<C: Chan>(cap: usize, n: usize) -> Outcome {
         elapsed = start.elapsed();
     });
     lat.sort_unstable();
-    Outcome { elapsed, lat }
+    Outcome {
+        elapsed,
+        lat,
+        ..Outcome::default()
+    }
 }
 
 fn selectk<C: Chan>(k: usize, n: usize) -> Option<Outcome> {
@@ -561,6 +628,7 @@ fn run<C: Chan>(case: &str, param: &str, n: usize, before: &mut Rusage) -> Optio
         "senders" => many::<C>(Some(SCALE_CAP), num(), 1, n),
         "selectk" => selectk::<C>(num(), n),
         "park" => park::<C>(num(), before),
+        "burst" => Some(burst::<C>(cap_of(param, n), n)),
         _ => panic!("unknown case {case:?}"),
     }
 }
@@ -613,6 +681,11 @@ fn main() {
             pct(&out.lat, 0.50),
             pct(&out.lat, 0.99),
             pct(&out.lat, 0.999)
+        );
+    }
+    if let Some((per_msg, peak_kb, drained_kb, dropped_kb)) = out.mem {
+        line += &format!(
+            ",\"held_bytes_per_msg\":{per_msg:.2},\"peak_kb\":{peak_kb},\"drained_kb\":{drained_kb},\"dropped_kb\":{dropped_kb}"
         );
     }
     line.push('}');
