@@ -314,6 +314,13 @@ impl Context {
     /// asks again. Final: done.
     #[cfg(feature = "async")]
     pub(crate) fn poll_state(&self, waker: &std::task::Waker) -> State {
+        // A task woken by its completer finds the context final: it needs no waker,
+        // and registering one would cost two read-modify-writes and a clone.
+        // ORDERING: Acquire (in `state`) pairs with the Release in `complete`, as below.
+        let s = self.state();
+        if s.is_final() {
+            return s;
+        }
         match &self.wake {
             Wake::Task(slot) => slot.register(waker),
             Wake::Thread(_) => unreachable!("bug: poll_state on a thread's context"),

@@ -248,8 +248,19 @@ impl TimerEntry {
     }
 
     /// Cancels the registration, if any.
+    #[inline]
     pub(crate) fn cancel(&mut self) {
+        // Most entries (every future's, until it waits with a deadline) never register:
+        // their drop is this test.
         #[cfg(not(gosync_loom))]
+        if self.key.is_some() {
+            self.cancel_registered();
+        }
+    }
+
+    #[cfg(not(gosync_loom))]
+    #[cold]
+    fn cancel_registered(&mut self) {
         if let Some(key) = self.key.take() {
             let mut timers = TIMERS.lock();
             let w = timers.entries.remove(&key);
