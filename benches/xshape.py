@@ -215,6 +215,7 @@ def run_pass(bins, jobs_, runs, timeout, mode, log):
                     continue
                 if "timeout" in out:
                     lacking.add(key)  # once is enough: not again in later runs
+                    out.update(contender=c, case=case, param=param)
                 out["wall_s"] = round(wall, 4)
                 out["section"] = section
                 out["run"] = r
@@ -527,6 +528,11 @@ def chart_rows(res):
     return out
 
 
+LEGEND = {
+    "idle": "idle machine",
+    "busy": "beside one busy loop per core",
+    "build": "beside a cargo build at nice 10",
+}
 MODE_COLOURS = {"idle": "#1c7ed6", "busy": "#e8590c", "build": "#7048e8"}
 
 
@@ -556,16 +562,16 @@ def svg_chart(meta, passes):
     s = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{W}" height="{H}" '
          f'viewBox="0 0 {W} {H}" font-family="Helvetica, Arial, sans-serif">',
          '<rect width="100%" height="100%" fill="white"/>',
-         '<text x="20" y="26" font-size="17" font-weight="bold">gosync ÷ the best Rust peer, '
-         "crossbeam-channel's benchmark shape (time; left of 1 is faster)</text>",
+         '<text x="20" y="26" font-size="15" font-weight="bold">gosync ÷ the best Rust peer, '
+         "crossbeam-channel's benchmark shape (left of 1: gosync faster)</text>",
          f'<text x="20" y="46" font-size="11" fill="#495057">{escape(meta["machine"])}; '
          f'gosync {escape(meta["gosync"])}; {meta["runs"]} runs per cell, medians; '
          f'{escape(meta["date"])}</text>']
     lx = 20
     for m in modes:
         s.append(f'<rect x="{lx}" y="58" width="12" height="10" fill="{MODE_COLOURS.get(m, "#868e96")}"/>')
-        s.append(f'<text x="{lx + 16}" y="67" font-size="11">{escape(MODE_TITLES[m].split(":")[0] if m == "idle" else m + " (" + MODE_TITLES[m].split(": ", 1)[1].split(" (")[0] + ")")}</text>')
-        lx += 260
+        s.append(f'<text x="{lx + 16}" y="67" font-size="11">{escape(LEGEND.get(m, m))}</text>')
+        lx += 240
     for t in (0.1, 0.2, 0.5, 1, 2, 5, 10):
         xx = x(t)
         s.append(f'<line x1="{xx:.1f}" y1="{TOP - 6}" x2="{xx:.1f}" y2="{H - 34}" '
