@@ -133,6 +133,23 @@ fn try_ops_and_closed_channel_allocate_nothing() {
     );
 }
 
+/// Parks this thread once, for a millisecond, on a channel nobody sends on: a thread's
+/// first park registers its park record (`gosync::debug` reads it), one allocation
+/// that the thread keeps for every later park. Records of exited threads are reused,
+/// but a scoped thread marks its record free in a TLS destructor, which runs after
+/// `thread::scope` has already returned: the fresh thread of the next measurement
+/// may find none free and allocate one. Each measured thread that the tests spawn
+/// therefore parks once before its measurement. (Without this, the blocking tests
+/// failed about one run in five with `GOSYNC_FENCES=full`: a 184-byte record and
+/// the registry's growth.)
+fn first_park() {
+    let (_tx, rx) = gosync::bounded::<()>(0);
+    assert_eq!(
+        rx.recv_timeout(std::time::Duration::from_millis(1)),
+        Err(gosync::chan::RecvTimeoutError::Timeout)
+    );
+}
+
 /// `rounds` hand-offs in which the receiver is parked before each send: the sender
 /// hands its value straight to the parked receiver and wakes it.
 fn receiver_parks_first(
@@ -142,6 +159,7 @@ fn receiver_parks_first(
 ) -> (usize, usize) {
     thread::scope(|s| {
         let receiver = s.spawn(|| {
+            first_park();
             allocs_during(|| {
                 for i in 0..rounds as u64 {
                     assert_eq!(rx.recv(), Ok(i));
@@ -170,6 +188,7 @@ fn sender_parks_first(
 ) -> (usize, usize) {
     thread::scope(|s| {
         let sender = s.spawn(|| {
+            first_park();
             allocs_during(|| {
                 for i in 0..rounds as u64 {
                     tx.send(i).unwrap();
@@ -224,6 +243,7 @@ fn unforced_rendezvous_traffic_allocates_nothing() {
     let run = |rounds: usize| {
         thread::scope(|s| {
             let receiver = s.spawn(|| {
+                first_park();
                 allocs_during(|| {
                     for i in 0..rounds as u64 {
                         assert_eq!(rx.recv(), Ok(i));
@@ -334,6 +354,7 @@ fn parked_selects(
 ) -> (usize, usize) {
     thread::scope(|s| {
         let selecting = s.spawn(|| {
+            first_park();
             allocs_during(|| {
                 for i in 0..rounds as u64 {
                     assert_eq!(select_recv(rxs, k), i);
