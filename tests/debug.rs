@@ -335,6 +335,12 @@ fn nothing_parked_when_nothing_blocks() {
 /// Workers parked on a channel while this (non-gosync) test thread sleeps: never a
 /// deadlock, but a warning once they have been parked longer than `stuck_after`, and
 /// once only.
+///
+/// The watchdog starts once both workers have been parked longer than `stuck_after`,
+/// so that its first look finds both stuck: started before, it could see the first
+/// worker's wait pass the limit a moment before the second's (the two park at
+/// different times — milliseconds apart under ThreadSanitizer) and rightly warn about
+/// each on its own.
 #[cfg(not(miri))]
 #[test]
 fn watchdog_warns_once_about_stuck_operations() {
@@ -344,18 +350,20 @@ fn watchdog_warns_once_about_stuck_operations() {
     let deadlocks = Arc::new(StdMutex::new(Vec::new()));
     let warnings = Arc::new(StdMutex::new(Vec::new()));
     let (d, w) = (deadlocks.clone(), warnings.clone());
-    let wd = debug::watchdog()
-        .interval(Duration::from_millis(2))
-        .stuck_after(Duration::from_millis(30))
-        .on_deadlock(move |r| d.lock().unwrap().push(r.to_string()))
-        .on_warning(move |r| w.lock().unwrap().push((r.kind(), r.to_string())))
-        .start();
+    let stuck_after = Duration::from_millis(30);
     let (tx, rx) = chan::bounded::<u32>(0);
     debug::set_label(&rx, "t-stuck");
     thread::scope(|s| {
         s.spawn(|| rx.recv());
         s.spawn(|| rx.recv());
         wait_blocked("t-stuck", 2);
+        thread::sleep(stuck_after + Duration::from_millis(10));
+        let wd = debug::watchdog()
+            .interval(Duration::from_millis(2))
+            .stuck_after(stuck_after)
+            .on_deadlock(move |r| d.lock().unwrap().push(r.to_string()))
+            .on_warning(move |r| w.lock().unwrap().push((r.kind(), r.to_string())))
+            .start();
         let start = Instant::now();
         while !warnings
             .lock()
@@ -369,8 +377,8 @@ fn watchdog_warns_once_about_stuck_operations() {
         thread::sleep(Duration::from_millis(50));
         tx.send(1).unwrap();
         tx.send(2).unwrap();
+        drop(wd);
     });
-    drop(wd);
     assert!(deadlocks.lock().unwrap().is_empty());
     let warnings = warnings.lock().unwrap();
     let stuck: Vec<_> = warnings
