@@ -31,6 +31,7 @@ use std::time::{Duration, Instant};
 pub mod batch;
 pub mod micro;
 pub mod peers;
+pub mod process;
 
 pub use peers::{Rx, Tx};
 

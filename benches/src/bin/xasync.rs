@@ -16,6 +16,7 @@
 //! `ns_per_msg` (per round trip), `p50`, `p99`, `p999` in ns, and the process's context
 //! switches (`getrusage`) during them.
 
+use gosync_benches::process::{pct, rusage};
 use std::future::Future;
 use std::hint::black_box;
 use std::time::Instant;
@@ -158,17 +159,8 @@ fn pingpong<C: AsyncChan>(cap: usize, n: usize) -> Option<(Vec<u64>, u128)> {
 }
 
 fn csw() -> i64 {
-    // SAFETY: getrusage writes a `struct rusage` into the zeroed value we own.
-    let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
-    // SAFETY: a valid pointer to a `struct rusage`, RUSAGE_SELF is a valid `who`.
-    let rc = unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut ru) };
-    assert_eq!(rc, 0, "getrusage failed");
-    ru.ru_nvcsw + ru.ru_nivcsw
-}
-
-fn pct(lat: &[u64], p: f64) -> u64 {
-    let i = ((lat.len() as f64 * p).ceil() as usize).clamp(1, lat.len()) - 1;
-    lat[i]
+    let r = rusage();
+    r.nvcsw + r.nivcsw
 }
 
 fn main() {

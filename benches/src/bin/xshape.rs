@@ -36,6 +36,7 @@
 //! select-receivers) exits with status 2 and prints nothing on stdout.
 #![allow(clippy::disallowed_types, clippy::disallowed_methods)]
 
+use gosync_benches::process::{pct, rusage, Rusage};
 use gosync_benches::{Rx, Tx};
 use std::hint::black_box;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -578,24 +579,6 @@ fn park<C: Chan>(threads: usize, before: &mut Rusage) -> Option<Outcome> {
     })
 }
 
-#[derive(Clone, Copy, Default)]
-struct Rusage {
-    nvcsw: i64,
-    nivcsw: i64,
-}
-
-fn rusage() -> Rusage {
-    // SAFETY: getrusage writes a `struct rusage` into the zeroed value we own.
-    let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
-    // SAFETY: a valid pointer to a `struct rusage`, RUSAGE_SELF is a valid `who`.
-    let rc = unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut ru) };
-    assert_eq!(rc, 0, "getrusage failed");
-    Rusage {
-        nvcsw: ru.ru_nvcsw,
-        nivcsw: ru.ru_nivcsw,
-    }
-}
-
 fn cap_of(param: &str, n: usize) -> Option<usize> {
     match param {
         "0" => Some(0),
@@ -631,11 +614,6 @@ fn run<C: Chan>(case: &str, param: &str, n: usize, before: &mut Rusage) -> Optio
         "burst" => Some(burst::<C>(cap_of(param, n), n)),
         _ => panic!("unknown case {case:?}"),
     }
-}
-
-fn pct(lat: &[u64], p: f64) -> u64 {
-    let i = ((lat.len() as f64 * p).ceil() as usize).clamp(1, lat.len()) - 1;
-    lat[i]
 }
 
 fn main() {
