@@ -133,7 +133,7 @@ fn try_ops_and_closed_channel_allocate_nothing() {
     );
 }
 
-/// Parks this thread once, for a millisecond, on a channel nobody sends on: a thread's
+/// Parks this thread once, on a channel nobody sends on: a thread's
 /// first park registers its park record (`gosync::debug` reads it), one allocation
 /// that the thread keeps for every later park. Records of exited threads are reused,
 /// but a scoped thread marks its record free in a TLS destructor, which runs after
@@ -141,11 +141,14 @@ fn try_ops_and_closed_channel_allocate_nothing() {
 /// may find none free and allocate one. Each measured thread that the tests spawn
 /// therefore parks once before its measurement. (Without this, the blocking tests
 /// failed about one run in five with `GOSYNC_FENCES=full`: a 184-byte record and
-/// the registry's growth.)
+/// the registry's growth.) The wait yields up to a few hundred times before it
+/// parks, each yield well under a microsecond on a free core but longer on a machine
+/// busy with the other tests: the deadline leaves it ample time to get to parking
+/// (with 1 ms, the yields sometimes took all of it).
 fn first_park() {
     let (_tx, rx) = gosync::bounded::<()>(0);
     assert_eq!(
-        rx.recv_timeout(std::time::Duration::from_millis(1)),
+        rx.recv_timeout(std::time::Duration::from_millis(20)),
         Err(gosync::chan::RecvTimeoutError::Timeout)
     );
 }
