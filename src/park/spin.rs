@@ -10,22 +10,30 @@
 //!
 //! Parking costs a futex wait on one side and a futex wake on the other, and a
 //! sleeping thread takes tens of microseconds to run again; a peer that is running
-//! on another core usually answers sooner than that. So a thread whose recent waits
-//! ended soon after it parked (it would have caught the peer by spinning a little
-//! longer) doubles its spin budget, up to as many pauses as take about 6 µs on this CPU
-//! (measured once; 2^9 of 10 ns pauses, 2^7 of 40 ns ones; never more than 2^12),
-//! and a thread whose waits outlast the budget by far (the peer was not running: the
-//! cores are busy, or the peer had nothing to say) shrinks it fourfold, down to 2^6.
-//! After the pauses it yields a few times, more the shorter its recent waits were, and
-//! not at all once they have been long (when busy processes hold every core, a yield
-//! hands the core away for a whole time slice). At most half the CPUs spin beyond the
-//! minimum at once. A thread that sees the cores contended — a yield that kept it off
-//! its core for a time slice, or pauses that took far longer than pauses take (it was
-//! preempted) — starts a calm period for the whole process: every thread spins only the
-//! minimum and never yields for 10 ms, twice that if the sign comes again before a wait
-//! has shown the cores free, and so on up to 1.28 s (signs seen while a period is under
-//! way count once, and a slow yield during which this process's own waits kept ending
-//! is its own threads taking turns, not a sign). A process confined to one CPU
+//! answers sooner than that. A wait pauses, then yields, then parks:
+//!
+//! - Pauses pay only when the peer runs on another core. A thread whose recent waits
+//!   were caught while pausing (or ended soon after parking) doubles its pause phase,
+//!   up to as many pauses as take about 6 µs on this CPU (measured once; 2^9 of 10 ns
+//!   pauses, 2^7 of 40 ns ones; never more than 2^12). A wait caught on its first
+//!   yield after pausing in vain had a peer waiting for this very core (beside a
+//!   build, the two threads of a hand-off often share one core): every pause only
+//!   delayed it, so the thread stops pausing, and tries the shortest pause phase
+//!   again one wait in sixteen. A fresh thread starts without pauses.
+//! - Yields: up to 256 (a yield with nothing else to run is back in well under a
+//!   microsecond), fewer once waits have been long (the peer had nothing to say;
+//!   down to 4).
+//! - Waits that outlast the budget by far shrink both.
+//!
+//! At most half the CPUs pause beyond the minimum at once. A thread whose recent
+//! yields mostly kept it off its core for a time slice (four of its last eight; or
+//! pauses that took far longer than pauses take: it was preempted) sees the cores
+//! contended by busy processes and starts a calm period for the whole process: every
+//! thread pauses at most the minimum and never yields for 10 ms, twice that if the
+//! sign comes again before a wait has shown the cores free, and so on up to 1.28 s
+//! (signs seen while a period is under way count once, and a slow yield during which
+//! this process's own waits kept ending is its own threads taking turns, not a sign).
+//! A process confined to one CPU
 //! (`taskset`, cgroups) never pauses (the peer cannot run meanwhile); it only yields.
 //! The budget is a per-thread hint, not shared state: loom need not see it, and under
 //! loom nothing spins at all.
@@ -40,8 +48,8 @@ mod adaptive {
     use std::cell::Cell;
     use std::time::{Duration, Instant};
 
-    /// The budget is `1 << shift` pauses, `shift` in `MIN_SHIFT..=max_shift()`, which
-    /// is at most `MAX_SHIFT`.
+    /// A pause phase is `1 << shift` pauses, `shift` in `MIN_SHIFT..=max_shift()`,
+    /// which is at most `MAX_SHIFT` (or no pauses at all).
     const MIN_SHIFT: u32 = 6;
     const MAX_SHIFT: u32 = 12;
     /// The longest pause phase, in time: `max_shift()` is the largest shift whose
@@ -54,10 +62,21 @@ mod adaptive {
     /// the blocking cells at 2^9 and 1.04 on ping-pong; 2^8 (2.5 µs) was 1.4 times
     /// slower on the rendezvous cells (shorter than the round trip it waits for).
     const PAUSE_PHASE: Duration = Duration::from_micros(6);
-    /// Yields after the pauses, per step of `shift` above the minimum (so none once
-    /// waits have been long, e.g. when busy processes hold every core: a yield then
-    /// hands the core away for a whole time slice).
-    const YIELDS_PER_SHIFT: u32 = 8;
+    /// Yields after the pauses: `1 << yields` of them, `yields` in
+    /// `MIN_YIELD_SHIFT..=MAX_YIELD_SHIFT`. A yield with nothing else to run comes
+    /// back in well under a microsecond, so yielding is spinning that lets a peer
+    /// waiting for this core run: beside a build at nice 10 the two threads of a
+    /// hand-off often share one core, and then only a yield lets the peer answer
+    /// (`xshape gosync spsc|mpsc|mpmc 0`, 3 to 5 interleaved runs beside the build:
+    /// up to 256 yields and no pauses took 740–830 ns per message, kanal's 256 yields
+    /// 560–620, the earlier policy of at most 24 yields after its pauses 1 600–2 700).
+    /// A yield that hands the core to a busy process for a time slice ends the
+    /// yielding (see [`SLOW_YIELD`]).
+    const MIN_YIELD_SHIFT: u32 = 2;
+    const MAX_YIELD_SHIFT: u32 = 8;
+    /// With no pause phase (`pause == 0`), one wait in this many still pauses the
+    /// minimum, to find out whether the peer is now on another core.
+    const PROBE_EVERY: u32 = 16;
     /// A wait that ended this soon after parking might have been caught by spinning
     /// longer: grow the budget. The wake-up latency of a parked thread is part of
     /// what is measured, and on virtual machines it alone can reach a few hundred
@@ -65,9 +84,24 @@ mod adaptive {
     /// twice as fast.
     const SHORT: Duration = Duration::from_millis(1);
 
+    /// A thread's learnt budget.
+    #[derive(Debug, Clone, Copy, PartialEq)]
+    struct Budget {
+        /// `1 << pause` pauses (0: none), `pause` in `MIN_SHIFT..=max_shift()`.
+        pause: u32,
+        /// `1 << yields` yields.
+        yields: u32,
+        /// Waits without pauses, counted for the probes.
+        probe: u32,
+    }
+
     std::thread_local! {
+        /// A fresh thread yields fully and pauses not at all until a probe finds the
+        /// peer on another core.
         #[allow(clippy::disallowed_types)]
-        static SHIFT: Cell<u32> = const { Cell::new(MIN_SHIFT) };
+        static BUDGET: Cell<Budget> = const {
+            Cell::new(Budget { pause: 0, yields: MAX_YIELD_SHIFT, probe: PROBE_EVERY - 1 })
+        };
     }
 
     /// The number of CPUs this process may run on (0: not known yet).
@@ -126,6 +160,41 @@ mod adaptive {
     const SLOW_YIELD: Duration = Duration::from_micros(500);
     /// A yield back this soon found no busy process holding the core.
     const QUICK_YIELD: Duration = Duration::from_micros(50);
+    /// How many of a thread's last eight yields (and preempted pause phases) must
+    /// have been slow for it to call the cores contended. One slow yield is not
+    /// enough: beside a build at nice 10 most yields come back at once and now and
+    /// then one hands the core away for a time slice; called contended on that one,
+    /// the process parked every wait of the calm period that followed, and a
+    /// ping-pong round trip's p99 was 4 to 8 times kanal's (benches/results/
+    /// analysis-blocking.md, section 6). Beside busy loops at normal priority nearly
+    /// every yield is slow, and the calm period starts after this many waits.
+    const SLOW_SHARE: u32 = 4;
+
+    std::thread_local! {
+        /// This thread's last eight yields, newest in the lowest bit: 1 for a slow
+        /// one (see [`SLOW_YIELD`]).
+        #[allow(clippy::disallowed_types)]
+        static SLOW_HISTORY: Cell<u8> = const { Cell::new(0) };
+    }
+
+    /// Notes one yield (or pause phase) in this thread's history: `slow` when it kept
+    /// the thread off its core for a time slice. Whether the recent ones show the
+    /// cores contended (at least [`SLOW_SHARE`] of the last eight slow); the history
+    /// starts over when they do, so that the next sign needs as many again.
+    fn note_yield(slow: bool) -> bool {
+        SLOW_HISTORY
+            .try_with(|h| {
+                let v = (h.get() << 1) | u8::from(slow);
+                if v.count_ones() >= SLOW_SHARE {
+                    h.set(0);
+                    true
+                } else {
+                    h.set(v);
+                    false
+                }
+            })
+            .unwrap_or(false)
+    }
 
     /// The process's calm period: after a sign that the cores are contended, every
     /// thread spins only the minimum and never yields until it ends. Process-wide: a
@@ -269,8 +338,14 @@ mod adaptive {
     /// the owner parked.
     #[derive(Debug)]
     pub(crate) struct Spin {
+        /// Pauses left.
         left: u32,
+        /// Pauses spent.
+        paused: u32,
+        /// Yields left.
         yields: u32,
+        /// Yields spent.
+        yielded: u32,
         slot: Option<(Instant, u32)>,
         contended: bool,
         /// Yields that gave the core back soon: the cores are not held by busy
@@ -283,33 +358,47 @@ mod adaptive {
 
     impl Spin {
         /// This thread's current budget (no pauses on a single CPU; the fewest when
-        /// the spinner slots are taken or the thread is in a calm period).
+        /// the spinner slots are taken; no yields in a calm period).
         #[inline]
         pub(crate) fn new() -> Self {
             let cpus = cpus();
             let mut spin = Spin {
                 left: 0,
+                paused: 0,
                 yields: 0,
+                yielded: 0,
                 slot: None,
                 contended: false,
                 quick_yields: 0,
                 parked_at: None,
                 slot_ended: 0,
             };
-            let shift = if in_calm() {
-                MIN_SHIFT
-            } else {
-                SHIFT.try_with(|s| s.get()).unwrap_or(MIN_SHIFT)
-            };
-            // Yields too, while recent waits were short: with more threads than
-            // cores, the peer may be waiting for this very core.
-            spin.yields = YIELDS_PER_SHIFT * (shift - MIN_SHIFT);
-            if cpus < 2 {
-                // Pausing is useless when the peer cannot run meanwhile.
+            let (pause, yields) = BUDGET
+                .try_with(|b| {
+                    let mut v = b.get();
+                    if v.pause == 0 {
+                        // Every PROBE_EVERY-th wait tries the shortest pause phase:
+                        // whether the peer is on another core now.
+                        v.probe = v.probe.wrapping_add(1);
+                        b.set(v);
+                        if v.probe % PROBE_EVERY == 0 {
+                            v.pause = MIN_SHIFT;
+                        }
+                    }
+                    (v.pause, v.yields)
+                })
+                .unwrap_or((MIN_SHIFT, MIN_YIELD_SHIFT));
+            let calm = in_calm();
+            if !calm {
+                spin.yields = 1 << yields;
+            }
+            if cpus < 2 || pause == 0 {
+                // Pausing is useless when the peer cannot run meanwhile (one CPU), or
+                // when it has lately been waiting for this very core.
                 return spin;
             }
             spin.left = 1 << MIN_SHIFT;
-            if shift > MIN_SHIFT {
+            if pause > MIN_SHIFT && !calm {
                 let max = (cpus / 2).max(1);
                 let mut n = SPINNERS.load(Ordering::Relaxed);
                 while n < max {
@@ -320,7 +409,7 @@ mod adaptive {
                         Ordering::Relaxed,
                     ) {
                         Ok(_) => {
-                            spin.left = 1 << shift;
+                            spin.left = 1 << pause;
                             spin.slot = Some((Instant::now(), spin.left));
                             spin.slot_ended = ENDED.load(Ordering::Relaxed);
                             break;
@@ -342,21 +431,29 @@ mod adaptive {
                     return false;
                 }
                 self.yields -= 1;
+                self.yielded += 1;
                 let t = Instant::now();
                 let ended = ENDED.load(Ordering::Relaxed);
                 std::thread::yield_now();
                 let took = t.elapsed();
-                if took > SLOW_YIELD {
-                    if !own_turns(ended, took) {
+                if took > SLOW_YIELD && !own_turns(ended, took) {
+                    // Yield no more in this wait (another slow one would cost a
+                    // time slice again); the process calms down if this thread's
+                    // recent yields were mostly slow.
+                    self.yields = 0;
+                    if note_yield(true) {
                         self.contended = true;
-                        self.yields = 0;
                     }
-                } else if took < QUICK_YIELD {
-                    self.quick_yields += 1;
+                } else {
+                    note_yield(false);
+                    if took < QUICK_YIELD {
+                        self.quick_yields += 1;
+                    }
                 }
                 return true;
             }
             self.left -= 1;
+            self.paused += 1;
             std::hint::spin_loop();
             true
         }
@@ -373,8 +470,10 @@ mod adaptive {
                 if took > Duration::from_nanos(2 * expected_ns as u64) + SLOW_YIELD
                     && !own_turns(self.slot_ended, took)
                 {
-                    self.contended = true;
                     self.yields = 0;
+                    if note_yield(true) {
+                        self.contended = true;
+                    }
                 }
             }
         }
@@ -395,19 +494,33 @@ mod adaptive {
                 self.parked_at = Some(Instant::now());
             }
         }
+
+        /// How the wait ended, for [`learn`].
+        fn ending(&self) -> Ending {
+            match self.parked_at {
+                Some(t) => Ending::Parked(t.elapsed()),
+                None if self.yielded == 0 && self.paused > 0 => Ending::Paused,
+                None if self.yielded == 1 && self.paused > 0 => Ending::FirstYield,
+                None => Ending::Other,
+            }
+        }
     }
 
     impl Drop for Spin {
-        /// Learns from the wait: only waits that parked say anything about the budget.
+        /// Learns from the wait (see [`learn`]).
         fn drop(&mut self) {
             self.release();
-            if self.left == 0 || self.parked_at.is_some() {
+            if self.yielded > 0 || self.parked_at.is_some() {
                 ENDED.fetch_add(1, Ordering::Relaxed);
             }
             if self.contended {
-                // Another thread wanted this core: spin little and yield not at all
-                // for a while, in every thread.
-                let _ = SHIFT.try_with(|s| s.set(MIN_SHIFT));
+                // Another thread wanted this core: no long pause phases, and no
+                // yields for a while, in every thread.
+                let _ = BUDGET.try_with(|b| {
+                    let mut v = b.get();
+                    v.pause = v.pause.min(MIN_SHIFT);
+                    b.set(v);
+                });
                 CALM.start(now_ns());
                 return;
             }
@@ -415,46 +528,137 @@ mod adaptive {
                 // The cores were free for this wait's yields.
                 CALM.cores_free();
             }
-            if let Some(t) = self.parked_at {
-                let waited = t.elapsed();
+            let ending = self.ending();
+            if ending != Ending::Other {
                 let cap = max_shift();
-                let _ = SHIFT.try_with(|s| s.set(learn(s.get(), waited, cap)));
+                let _ = BUDGET.try_with(|b| b.set(learn(b.get(), ending, cap)));
             }
         }
     }
 
-    /// The next budget exponent, at most `cap`, after a wait that parked and lasted
-    /// `waited` in all.
-    fn learn(shift: u32, waited: Duration, cap: u32) -> u32 {
-        if waited < SHORT {
-            (shift + 1).min(cap)
-        } else {
-            shift.saturating_sub(2).max(MIN_SHIFT)
+    /// How a wait ended, as far as its budget is concerned.
+    #[derive(Debug, Clone, Copy, PartialEq)]
+    enum Ending {
+        /// Caught the peer while pausing: the peer runs on another core.
+        Paused,
+        /// Caught the peer on its first yield, after pausing in vain: the peer was
+        /// most likely waiting for this very core (two threads of a process sharing
+        /// one core, as beside a build that holds the other), and every pause only
+        /// delayed it.
+        FirstYield,
+        /// Parked, and was woken this long after parking.
+        Parked(Duration),
+        /// Anything else (no pauses, or caught after several yields): says nothing.
+        Other,
+    }
+
+    /// The next budget, pauses at most `cap`, after a wait that ended as `ending`.
+    fn learn(b: Budget, ending: Ending, cap: u32) -> Budget {
+        let mut b = b;
+        match ending {
+            Ending::Paused => b.pause = (b.pause + 1).clamp(MIN_SHIFT, cap),
+            Ending::FirstYield => b.pause = 0,
+            Ending::Parked(waited) if waited < SHORT => {
+                // Spinning a little longer might have caught the peer.
+                b.pause = (b.pause + 1).clamp(MIN_SHIFT, cap);
+                b.yields = (b.yields + 1).min(MAX_YIELD_SHIFT);
+            }
+            Ending::Parked(_) => {
+                // Not worth spinning: the peer had nothing to say for a while.
+                b.pause = if b.pause > MIN_SHIFT + 1 {
+                    b.pause - 2
+                } else {
+                    0
+                };
+                b.yields = b.yields.saturating_sub(2).max(MIN_YIELD_SHIFT);
+            }
+            Ending::Other => {}
         }
+        b
     }
 
     #[cfg(test)]
     mod tests {
         use super::*;
 
+        fn budget(pause: u32, yields: u32) -> Budget {
+            Budget {
+                pause,
+                yields,
+                probe: 0,
+            }
+        }
+
         #[test]
-        fn short_waits_grow_the_budget_up_to_the_cap_long_ones_shrink_it() {
-            let mut s = MIN_SHIFT;
+        fn waits_caught_while_pausing_grow_the_pause_phase_up_to_the_cap() {
+            let mut b = budget(0, MAX_YIELD_SHIFT);
+            b = learn(b, Ending::Paused, MAX_SHIFT);
+            assert_eq!(b.pause, MIN_SHIFT, "from none to the shortest");
             for _ in 0..20 {
-                s = learn(s, Duration::from_micros(50), MAX_SHIFT);
+                b = learn(b, Ending::Paused, MAX_SHIFT);
             }
-            assert_eq!(s, MAX_SHIFT);
-            s = learn(s, Duration::from_millis(5), MAX_SHIFT);
-            assert_eq!(s, MAX_SHIFT - 2);
-            for _ in 0..20 {
-                s = learn(s, Duration::from_secs(1), MAX_SHIFT);
-            }
-            assert_eq!(s, MIN_SHIFT);
+            assert_eq!(b.pause, MAX_SHIFT);
             // A lower cap (a CPU with slow pauses) is never passed.
             for _ in 0..20 {
-                s = learn(s, Duration::from_micros(50), 8);
+                b = learn(b, Ending::Paused, 8);
             }
-            assert_eq!(s, 8);
+            assert_eq!(b.pause, 8);
+            assert_eq!(b.yields, MAX_YIELD_SHIFT, "pauses say nothing about yields");
+        }
+
+        #[test]
+        fn a_wait_caught_on_its_first_yield_after_pausing_drops_the_pauses() {
+            let b = learn(budget(9, 5), Ending::FirstYield, MAX_SHIFT);
+            assert_eq!(b, budget(0, 5));
+            // Caught after several yields, or without pausing: nothing learnt.
+            assert_eq!(learn(budget(9, 5), Ending::Other, MAX_SHIFT), budget(9, 5));
+        }
+
+        #[test]
+        fn short_parked_waits_grow_the_budget_long_ones_shrink_it_to_none() {
+            let mut b = budget(0, MIN_YIELD_SHIFT);
+            for _ in 0..20 {
+                b = learn(b, Ending::Parked(Duration::from_micros(50)), 9);
+            }
+            assert_eq!(b, budget(9, MAX_YIELD_SHIFT));
+            b = learn(b, Ending::Parked(Duration::from_millis(5)), 9);
+            assert_eq!(b, budget(7, MAX_YIELD_SHIFT - 2));
+            for _ in 0..20 {
+                b = learn(b, Ending::Parked(Duration::from_secs(1)), 9);
+            }
+            // A thread whose peer is silent for long spins not at all and yields
+            // only a few times.
+            assert_eq!(b, budget(0, MIN_YIELD_SHIFT));
+        }
+
+        #[test]
+        fn a_thread_without_pauses_probes_them_now_and_then() {
+            std::thread::spawn(|| {
+                if cpus() < 2 {
+                    return; // no pauses on one CPU
+                }
+                BUDGET.with(|b| b.set(budget(0, MAX_YIELD_SHIFT)));
+                let mut probes = 0;
+                for _ in 0..4 * PROBE_EVERY {
+                    let spin = Spin::new();
+                    if in_calm() {
+                        return; // another test's calm period: the budget is not the learnt one
+                    }
+                    assert_eq!(spin.yields, 1 << MAX_YIELD_SHIFT);
+                    match spin.left {
+                        0 => {}
+                        n => {
+                            assert_eq!(n, 1 << MIN_SHIFT);
+                            probes += 1;
+                        }
+                    }
+                    // Ended without spinning: nothing learnt.
+                    drop(spin);
+                }
+                assert_eq!(probes, 4);
+            })
+            .join()
+            .unwrap();
         }
 
         #[test]
@@ -480,19 +684,20 @@ mod adaptive {
         #[test]
         fn a_long_parked_wait_lowers_this_threads_budget() {
             std::thread::spawn(|| {
-                SHIFT.with(|s| s.set(MAX_SHIFT));
+                BUDGET.with(|b| b.set(budget(MAX_SHIFT, MAX_YIELD_SHIFT)));
                 let mut spin = Spin::new();
                 // Pretend it parked 10 ms ago and was woken now.
                 spin.parked_at = Instant::now().checked_sub(Duration::from_millis(10));
                 let parked = spin.parked_at.is_some();
                 drop(spin);
+                let lowered = budget(MAX_SHIFT - 2, MAX_YIELD_SHIFT - 2);
                 if parked {
-                    assert_eq!(SHIFT.with(|s| s.get()), MAX_SHIFT - 2);
+                    assert_eq!(BUDGET.with(|b| b.get()), lowered);
                 }
-                // A wait that never parked teaches nothing.
+                // A wait that ended before it spun teaches nothing.
                 drop(Spin::new());
                 if parked {
-                    assert_eq!(SHIFT.with(|s| s.get()), MAX_SHIFT - 2);
+                    assert_eq!(BUDGET.with(|b| b.get()), lowered);
                 }
             })
             .join()
@@ -502,11 +707,11 @@ mod adaptive {
         #[test]
         fn contended_cores_start_a_calm_period_for_every_thread() {
             std::thread::spawn(|| {
-                SHIFT.with(|s| s.set(MAX_SHIFT));
+                BUDGET.with(|b| b.set(budget(MAX_SHIFT, MAX_YIELD_SHIFT)));
                 let mut spin = Spin::new();
                 spin.contended = true;
                 drop(spin);
-                assert_eq!(SHIFT.with(|s| s.get()), MIN_SHIFT);
+                assert_eq!(BUDGET.with(|b| b.get().pause), MIN_SHIFT);
                 // (Other tests of this binary may start or end calm periods too, but
                 // none ends one early: it lasts at least `CALM_BASE` from here.)
                 assert!(in_calm());
@@ -515,9 +720,9 @@ mod adaptive {
             .unwrap();
             // During the calm period even a thread that learnt a large budget, and a
             // thread that never waited before, spin the minimum and never yield.
-            for learnt in [MAX_SHIFT, MIN_SHIFT] {
+            for learnt in [MAX_SHIFT, MIN_SHIFT, 0] {
                 std::thread::spawn(move || {
-                    SHIFT.with(|s| s.set(learnt));
+                    BUDGET.with(|b| b.set(budget(learnt, MAX_YIELD_SHIFT)));
                     if in_calm() {
                         let spin = Spin::new();
                         assert_eq!(spin.yields, 0);
@@ -626,11 +831,11 @@ mod adaptive {
                 ENDED.load(Ordering::Relaxed),
                 Duration::from_millis(5)
             ));
-            // Every wait that ended after its pauses counts.
+            // Every wait that yielded counts.
             let before = ENDED.load(Ordering::Relaxed);
             std::thread::spawn(|| {
                 let mut spin = Spin::new();
-                spin.left = 0;
+                spin.yielded = 1;
                 drop(spin);
             })
             .join()
@@ -641,12 +846,12 @@ mod adaptive {
         #[test]
         fn the_budget_is_bounded_and_spent() {
             std::thread::spawn(|| {
-                SHIFT.with(|s| s.set(MAX_SHIFT));
+                BUDGET.with(|b| b.set(budget(MAX_SHIFT, MAX_YIELD_SHIFT)));
                 let mut spin = Spin::new();
                 let mut steps = 0u32;
                 while spin.spin() {
                     steps += 1;
-                    assert!(steps <= (1 << MAX_SHIFT) + YIELDS_PER_SHIFT * MAX_SHIFT);
+                    assert!(steps <= (1 << MAX_SHIFT) + (1 << MAX_YIELD_SHIFT));
                 }
                 // Spent: it says park, and keeps saying so; the slot was given back.
                 assert!(!spin.spin());
