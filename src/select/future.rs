@@ -134,7 +134,7 @@ impl<'a, R, K: Kind> Select<'a, R, K> {
     {
         SelectWait::<'a, R, K> {
             arms: self.arms,
-            biased: self.biased,
+            biased: self.order.biased(),
             phase: Phase::Idle,
             ctx: Context::new_task(),
             timer: TimerEntry::new(),
