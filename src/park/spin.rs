@@ -440,10 +440,7 @@ mod adaptive {
                     // Yield no more in this wait (another slow one would cost a
                     // time slice again); the process calms down if this thread's
                     // recent yields were mostly slow.
-                    self.yields = 0;
-                    if note_yield(true) {
-                        self.contended = true;
-                    }
+                    self.kept_off_core();
                 } else {
                     note_yield(false);
                     if took < QUICK_YIELD {
@@ -470,11 +467,18 @@ mod adaptive {
                 if took > Duration::from_nanos(2 * expected_ns as u64) + SLOW_YIELD
                     && !own_turns(self.slot_ended, took)
                 {
-                    self.yields = 0;
-                    if note_yield(true) {
-                        self.contended = true;
-                    }
+                    self.kept_off_core();
                 }
+            }
+        }
+
+        /// A yield or the pause phase kept the thread off its core for a time slice:
+        /// no more yields in this wait, and the cores are contended if this thread's
+        /// recent yields were mostly like that.
+        fn kept_off_core(&mut self) {
+            self.yields = 0;
+            if note_yield(true) {
+                self.contended = true;
             }
         }
 
