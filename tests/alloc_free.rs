@@ -133,24 +133,33 @@ fn try_ops_and_closed_channel_allocate_nothing() {
     );
 }
 
-/// Parks this thread once, on a channel nobody sends on: a thread's
-/// first park registers its park record (`gosync::debug` reads it), one allocation
-/// that the thread keeps for every later park. Records of exited threads are reused,
-/// but a scoped thread marks its record free in a TLS destructor, which runs after
-/// `thread::scope` has already returned: the fresh thread of the next measurement
-/// may find none free and allocate one. Each measured thread that the tests spawn
-/// therefore parks once before its measurement. (Without this, the blocking tests
-/// failed about one run in five with `GOSYNC_FENCES=full`: a 184-byte record and
-/// the registry's growth.) The wait yields up to a few hundred times before it
-/// parks, each yield well under a microsecond on a free core but longer on a machine
-/// busy with the other tests: the deadline leaves it ample time to get to parking
-/// (with 1 ms, the yields sometimes took all of it).
+/// Parks this thread once: a thread's first park registers its park record
+/// (`gosync::debug` reads it), one allocation that the thread keeps for every later
+/// park. Records of exited threads are reused, but a scoped thread marks its record
+/// free in a TLS destructor, which runs after `thread::scope` has already returned:
+/// the fresh thread of the next measurement may find none free and allocate one.
+/// Each measured thread that the tests spawn therefore parks once before its
+/// measurement. (Without this, the blocking tests failed about one run in five with
+/// `GOSYNC_FENCES=full`: a 184-byte record and the registry's growth.)
+///
+/// A wait yields up to a few hundred times before it parks, and on a machine busy
+/// with other tests those yields can outlast any deadline (a 1 ms timeout, then a
+/// 20 ms one, sometimes never parked). So no deadline: a helper thread sends only
+/// once `gosync::debug::blocked()` lists this thread as parked.
 fn first_park() {
-    let (_tx, rx) = gosync::bounded::<()>(0);
-    assert_eq!(
-        rx.recv_timeout(std::time::Duration::from_millis(20)),
-        Err(gosync::chan::RecvTimeoutError::Timeout)
-    );
+    let (tx, rx) = gosync::bounded::<()>(0);
+    let me = thread::current().id();
+    let helper = thread::spawn(move || {
+        while !gosync::debug::blocked()
+            .iter()
+            .any(|op| op.thread_id() == me)
+        {
+            thread::sleep(std::time::Duration::from_micros(200));
+        }
+        tx.send(()).unwrap();
+    });
+    assert_eq!(rx.recv(), Ok(()));
+    helper.join().unwrap();
 }
 
 /// `rounds` hand-offs in which the receiver is parked before each send: the sender
@@ -241,7 +250,9 @@ fn blocking_handoffs_allocate_nothing() {
 #[test]
 fn unforced_rendezvous_traffic_allocates_nothing() {
     // Two threads hand values over a rendezvous channel as fast as they can (some
-    // hand-offs spin, some park): neither allocates.
+    // hand-offs spin, some park): neither allocates. The sending thread (this one)
+    // parks once first too: its warm-up hand-offs may all succeed before it parks.
+    first_park();
     let (tx, rx) = gosync::bounded::<u64>(0);
     let run = |rounds: usize| {
         thread::scope(|s| {

@@ -67,9 +67,19 @@ fn parked_select_does_not_allocate() {
     let (tx1, rx1) = chan::bounded::<u64>(0);
     let (_tx2, rx2) = chan::bounded::<u64>(0);
     let (tx3, _rx3) = chan::bounded::<u64>(0);
+    let me = thread::current().id();
     let peer = thread::spawn(move || {
-        for i in 0..100 {
-            // Send only once the select is parked, so that every round parks.
+        // The warm-up round: send only once the select is parked for certain (listed
+        // by `gosync::debug::blocked`), not merely queued and still yielding.
+        while !gosync::debug::blocked()
+            .iter()
+            .any(|op| op.thread_id() == me)
+        {
+            thread::sleep(std::time::Duration::from_micros(200));
+        }
+        tx1.send(0).unwrap();
+        for i in 1..100 {
+            // Send only once the select is waiting, so that every round waits.
             while tx1.waiting_receivers() == 0 {
                 thread::yield_now();
             }
@@ -77,7 +87,10 @@ fn parked_select_does_not_allocate() {
         }
     });
     // Warm up: the first park fetches this thread's handle (std may allocate it
-    // lazily once per thread).
+    // lazily once per thread) and registers its park record (`gosync::debug` reads
+    // it), both kept for every later park. Under a busy machine the yields before
+    // parking can take long; the peer waits for the park itself, so it happens here
+    // and not inside the measurement (CI once counted its 3 allocations there).
     select! { recv(rx1) -> m => assert_eq!(m, Ok(0)) }
     let n = allocations_during(|| {
         for i in 1..100 {
