@@ -15,6 +15,8 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 use std::thread;
 
+mod park_common;
+
 struct Counting;
 
 thread_local! {
@@ -150,12 +152,7 @@ fn first_park() {
     let (tx, rx) = gosync::bounded::<()>(0);
     let me = thread::current().id();
     let helper = thread::spawn(move || {
-        while !gosync::debug::blocked()
-            .iter()
-            .any(|op| op.thread_id() == me)
-        {
-            thread::sleep(std::time::Duration::from_micros(200));
-        }
+        park_common::wait_until_parked(me);
         tx.send(()).unwrap();
     });
     assert_eq!(rx.recv(), Ok(()));

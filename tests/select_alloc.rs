@@ -9,6 +9,8 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 use std::thread;
 
+mod park_common;
+
 struct Counting;
 
 thread_local! {
@@ -71,12 +73,7 @@ fn parked_select_does_not_allocate() {
     let peer = thread::spawn(move || {
         // The warm-up round: send only once the select is parked for certain (listed
         // by `gosync::debug::blocked`), not merely queued and still yielding.
-        while !gosync::debug::blocked()
-            .iter()
-            .any(|op| op.thread_id() == me)
-        {
-            thread::sleep(std::time::Duration::from_micros(200));
-        }
+        park_common::wait_until_parked(me);
         tx1.send(0).unwrap();
         for i in 1..100 {
             // Send only once the select is waiting, so that every round waits.
