@@ -29,7 +29,7 @@
 //! yields mostly kept it off its core for a time slice (four of its last eight; or
 //! pauses that took far longer than pauses take: it was preempted) sees the cores
 //! contended by busy processes and starts a calm period for the whole process: every
-//! thread pauses at most the minimum and never yields for 10 ms, twice that if the
+//! thread parks at once, neither pausing nor yielding, for 10 ms, twice that if the
 //! sign comes again before a wait has shown the cores free, and so on up to 1.28 s
 //! (signs seen while a period is under way count once, and a slow yield during which
 //! this process's own waits kept ending is its own threads taking turns, not a sign).
@@ -145,7 +145,7 @@ mod adaptive {
     }
 
     /// The first calm period: after a sign that the cores are contended, every
-    /// thread of the process spins only the minimum and never yields for this long.
+    /// thread of the process parks at once (no pauses, no yields) for this long.
     /// Each sign seen again, before a wait has shown the cores free, doubles the next
     /// period, up to `CALM_BASE << CALM_MAX_LEVEL`: under a lasting load the probes
     /// (a yield that hands the core to a busy process for a time slice) become rare,
@@ -197,7 +197,7 @@ mod adaptive {
     }
 
     /// The process's calm period: after a sign that the cores are contended, every
-    /// thread spins only the minimum and never yields until it ends. Process-wide: a
+    /// thread parks at once (no pauses, no yields) until it ends. Process-wide: a
     /// busy machine is busy for every thread, and the threads that come next (a pool's
     /// fresh workers) need not each pay a probe to learn it.
     struct Calm {
@@ -388,17 +388,23 @@ mod adaptive {
                     (v.pause, v.yields)
                 })
                 .unwrap_or((MIN_SHIFT, MIN_YIELD_SHIFT));
-            let calm = in_calm();
-            if !calm {
-                spin.yields = 1 << yields;
+            if in_calm() {
+                // Busy processes hold the cores: park at once. A yield would hand the
+                // core to one of them for a time slice, and pauses spend this
+                // process's share of the cores, which the scheduler takes back later
+                // by running the busy processes for whole slices while a thread of
+                // this process that could run waits (benches/results/
+                // analysis-blocking.md, section 12).
+                return spin;
             }
+            spin.yields = 1 << yields;
             if cpus < 2 || pause == 0 {
                 // Pausing is useless when the peer cannot run meanwhile (one CPU), or
                 // when it has lately been waiting for this very core.
                 return spin;
             }
             spin.left = 1 << MIN_SHIFT;
-            if pause > MIN_SHIFT && !calm {
+            if pause > MIN_SHIFT {
                 let max = (cpus / 2).max(1);
                 let mut n = SPINNERS.load(Ordering::Relaxed);
                 while n < max {
@@ -723,7 +729,7 @@ mod adaptive {
             .join()
             .unwrap();
             // During the calm period even a thread that learnt a large budget, and a
-            // thread that never waited before, spin the minimum and never yield.
+            // thread that never waited before, neither pause nor yield: they park.
             for learnt in [MAX_SHIFT, MIN_SHIFT, 0] {
                 std::thread::spawn(move || {
                     BUDGET.with(|b| b.set(budget(learnt, MAX_YIELD_SHIFT)));
@@ -731,7 +737,7 @@ mod adaptive {
                         let spin = Spin::new();
                         assert_eq!(spin.yields, 0);
                         assert!(spin.slot.is_none());
-                        assert!(spin.left <= 1 << MIN_SHIFT);
+                        assert_eq!(spin.left, 0, "nor pause");
                     }
                 })
                 .join()
