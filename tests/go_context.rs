@@ -165,8 +165,9 @@ fn deadline() {
         expect_deadline(&c2, at);
     }
     {
-        let at = Instant::now() + Duration::from_millis(20);
-        let (c, _cancel) = context::background().with_deadline(at);
+        // The parent's deadline far away: `!is_done(&c)` below must not depend on how
+        // fast this block runs (under Miri 20 ms passed before it, and the test failed).
+        let (c, _cancel) = context::background().with_deadline(Instant::now() + VERY_LONG);
         let (past, _cancel2) = c.with_deadline(Instant::now() - Duration::from_secs(1));
         assert_eq!(
             past.err(),
@@ -204,9 +205,10 @@ fn timeout() {
 #[test]
 fn canceled_timeout() {
     {
-        let (c, _cancel) = context::background().with_timeout(Duration::from_secs(1));
+        // Timeouts far away: the cancel must come first however slow the run.
+        let (c, _cancel) = context::background().with_timeout(VERY_LONG);
         let o = c.with_value(());
-        let (c, cancel) = o.with_timeout(Duration::from_secs(2));
+        let (c, cancel) = o.with_timeout(2 * VERY_LONG);
         cancel.cancel();
         assert!(is_done(&c));
         assert_eq!(c.err(), Some(ContextError::Canceled));
