@@ -126,18 +126,19 @@ fn dynamic_select_allocations(k: usize) -> (usize, usize) {
 
 #[test]
 fn dynamic_select_allocates_a_few_times_whatever_its_size() {
-    // The cases live in one buffer, with an index of offsets beside it, which the
-    // thread keeps for its next select: a first select allocates those two (a few
-    // more as they grow; beyond 16 cases also the engine's two heap orders, kept in
-    // the same way), later ones of the same size nothing. No allocation per case. (Before: one box per case, plus the vector's growth, on
-    // every select: 2, 10 and 71 allocations at K = 1, 8 and 64.)
+    // The cases live in one buffer, with an index of offsets beside it, both in one
+    // box, which the thread keeps for its next select: a first select allocates
+    // those three (a few more as the vectors grow; beyond 16 cases also the engine's
+    // two heap orders, kept in the same way), later ones of the same size nothing.
+    // No allocation per case. (Before: one box per case, plus the vector's growth,
+    // on every select: 2, 10 and 71 allocations at K = 1, 8 and 64.)
     let k1 = dynamic_select_allocations(1);
     let k8 = dynamic_select_allocations(8);
     let k64 = dynamic_select_allocations(64);
     eprintln!("dynamic select allocations (first, later): K=1 {k1:?}, K=8 {k8:?}, K=64 {k64:?}");
-    assert!(k1.0 <= 2 && k1.1 == 0, "K = 1: {k1:?}");
-    assert!(k8.0 <= 2 && k8.1 == 0, "K = 8: {k8:?}");
-    assert!(k64.0 <= 8 && k64.1 == 0, "K = 64: {k64:?}");
+    assert!(k1.0 <= 3 && k1.1 == 0, "K = 1: {k1:?}");
+    assert!(k8.0 <= 3 && k8.1 == 0, "K = 8: {k8:?}");
+    assert!(k64.0 <= 9 && k64.1 == 0, "K = 64: {k64:?}");
 }
 
 #[test]

@@ -213,3 +213,46 @@ fn timer_receivers_debug() {
     let s = format!("{:?} {:?}", chan::after(MS), chan::tick(MS));
     assert!(s.contains("Receiver"), "{s}");
 }
+
+#[test]
+fn dynamic_select_never_cases_are_skipped() {
+    // A dynamic select notes at build time whether it holds cases that can never
+    // proceed; these selects hold some, so each case is asked.
+    let n1 = chan::never::<u32>();
+    let n2 = chan::never::<u32>();
+    let (tx, rx) = chan::bounded(1);
+    // Only `never` cases: nothing is ready, now or later.
+    assert_eq!(
+        Select::new().recv(&n1, |_| 1).recv(&n2, |_| 2).try_wait(),
+        None
+    );
+    assert_eq!(Select::new().recv(&n1, |_| 1).wait_timeout(MS), None);
+    // Nothing sent yet: the live case is not ready either.
+    let r = Select::new()
+        .recv(&n1, |_| 0)
+        .recv(&rx, |m| m.unwrap())
+        .recv(&n2, |_| 0)
+        .try_wait();
+    assert_eq!(r, None);
+    // The live case among them is the one chosen, without blocking and blocking.
+    for round in 1..20 {
+        tx.send(round).unwrap();
+        let sel = Select::new()
+            .recv(&n1, |_| 0)
+            .recv(&rx, |m| m.unwrap())
+            .recv(&n2, |_| 0);
+        let r = if round % 2 == 0 {
+            sel.try_wait()
+        } else {
+            Some(sel.wait())
+        };
+        assert_eq!(r, Some(round));
+    }
+    // A case added after a `never` one, whose channel then closes, is still seen.
+    drop(tx);
+    let closed = Select::new()
+        .recv(&n1, |_| false)
+        .recv(&rx, |m| m.is_err())
+        .wait();
+    assert!(closed);
+}

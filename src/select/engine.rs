@@ -39,6 +39,12 @@ pub(crate) trait Cases {
     fn count(&self) -> usize;
     /// Case `i`. Must return the same case, at the same address, for the whole select.
     fn case(&self, i: usize) -> &dyn SelectHandle;
+    /// Whether every case is known to be active ([`SelectHandle::is_active`]) without
+    /// asking each; `false` says only that the cases must be asked.
+    #[inline]
+    fn all_active(&self) -> bool {
+        false
+    }
 }
 
 /// How many cases a select handles without allocating its orders.
@@ -339,6 +345,12 @@ fn run_with<C: Cases + ?Sized>(
 /// returns how many.
 #[inline]
 fn active_cases<C: Cases + ?Sized>(cases: &C, order: &mut [u32]) -> usize {
+    if cases.all_active() {
+        for (k, slot) in order.iter_mut().enumerate() {
+            *slot = k as u32;
+        }
+        return order.len();
+    }
     let mut n = 0usize;
     for i in 0..cases.count() {
         if cases.case(i).is_active() {
@@ -472,6 +484,9 @@ unsafe fn try_each<C: Cases + ?Sized>(cases: &C, poll: &[u32]) -> Option<usize> 
 /// The only active case, if exactly one is.
 #[inline]
 fn sole_active<C: Cases + ?Sized>(cases: &C) -> Option<usize> {
+    if cases.all_active() {
+        return (cases.count() == 1).then_some(0);
+    }
     let mut found = None;
     for i in 0..cases.count() {
         if cases.case(i).is_active() {

@@ -3,11 +3,8 @@
 //! orders when they outgrow the stack. A thread that selects in a loop then
 //! allocates only while its selects grow.
 
-use super::arms::Unit;
-use std::mem::MaybeUninit;
-
-/// A dynamic select's case buffer and index.
-pub(super) type Arms = (Vec<MaybeUninit<Unit>>, Vec<usize>);
+/// A dynamic select's case buffer and index, boxed.
+pub(super) type Arms = Box<super::arms::Store>;
 /// The engine's heap poll and lock orders.
 pub(super) type Orders = (Vec<u32>, Vec<(usize, u32)>);
 
@@ -23,7 +20,7 @@ mod imp {
     const KEEP_BYTES: usize = 64 * 1024;
 
     thread_local! {
-        static ARMS: Cell<super::Arms> = const { Cell::new((Vec::new(), Vec::new())) };
+        static ARMS: Cell<Option<super::Arms>> = const { Cell::new(None) };
         static ORDERS: Cell<super::Orders> = const { Cell::new((Vec::new(), Vec::new())) };
     }
 
@@ -32,16 +29,19 @@ mod imp {
     }
 
     pub(in crate::select) fn take_arms() -> super::Arms {
-        ARMS.try_with(Cell::take).unwrap_or_default()
+        ARMS.try_with(Cell::take).ok().flatten().unwrap_or_default()
     }
 
     pub(in crate::select) fn give_arms(v: super::Arms) {
-        debug_assert!(v.0.is_empty() && v.1.is_empty());
-        if bytes(&v.0) <= KEEP_BYTES {
+        debug_assert!(v.is_empty());
+        if v.bytes() <= KEEP_BYTES {
             // The larger of the two is kept. During the thread's exit: freed.
             let _ = ARMS.try_with(|c| {
                 let old = c.take();
-                c.set(if bytes(&old.0) > bytes(&v.0) { old } else { v });
+                c.set(match old {
+                    Some(old) if old.bytes() > v.bytes() => Some(old),
+                    _ => Some(v),
+                });
             });
         }
     }
