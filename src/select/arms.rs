@@ -7,8 +7,8 @@
 //!
 //! Each case is written into the buffer at an offset rounded to [`Unit`]s, after a
 //! unit that holds a function turning a pointer to the case back into a `dyn Arm`
-//! (the compiler's own unsizing: no vtable is built by hand); the index lists the
-//! offsets in source order. A case whose alignment exceeds a unit's is boxed, and
+//! (the compiler's own unsizing: no vtable is built by hand) and the case's drop
+//! function, if it has anything to drop; the index lists the offsets in source order. A case whose alignment exceeds a unit's is boxed, and
 //! the box stored instead.
 //!
 //! Neither the buffer nor the index depends on the cases' types, so when a select
@@ -29,9 +29,28 @@ use std::ptr::{self, NonNull};
 #[repr(C, align(16))]
 pub(super) struct Unit([u8; 16]);
 
-/// Turns a pointer to a case's place in the buffer into the case. Stored in the unit
-/// before the case.
+/// Turns a pointer to a case's place in the buffer into the case.
 type Erase<'a, R> = fn(NonNull<Unit>) -> NonNull<dyn Arm<R> + 'a>;
+
+/// What the unit before a case holds.
+#[derive(Clone, Copy)]
+struct Header<'a, R> {
+    erase: Erase<'a, R>,
+    /// Drops the case in place (`drop_case`); `None` when the case's type has nothing
+    /// to drop (a receive case of a plain-data type whose closure captures plain
+    /// data): dropping the cases not chosen then costs no call at all.
+    drop: Option<unsafe fn(NonNull<Unit>)>,
+}
+
+/// Drops the case of type `A` at `p`.
+///
+/// # Safety
+/// `p` points at a case of type `A` that `push` wrote, neither run nor dropped, and
+/// carries the buffer's permission; it is never used again.
+unsafe fn drop_case<A>(p: NonNull<Unit>) {
+    // SAFETY: forwarded contract.
+    unsafe { ptr::drop_in_place(p.cast::<A>().as_ptr()) }
+}
 
 /// How many cases' room the buffer and index take at the first case when the thread
 /// has no spare vectors.
@@ -56,7 +75,7 @@ pub(super) struct Arms<'a, R, K: Kind> {
 /// What [`Arms`] owns: kept, emptied, for the thread's next select (`spare`).
 #[derive(Default)]
 pub(super) struct Store {
-    /// The cases, each after its `Erase` unit; only ever written by `push`.
+    /// The cases, each after its header unit; only ever written by `push`.
     buf: Vec<MaybeUninit<Unit>>,
     /// Per case still owned, in source order: the offset (in units) of its `Erase`
     /// unit in `buf`.
@@ -66,12 +85,15 @@ pub(super) struct Store {
     /// active without asking each (a virtual call and a load of the channel's
     /// handle per case, per select).
     inactive: usize,
+    /// Cases pushed whose type has something to drop: while there are none, the
+    /// cases not chosen are let go without a call each.
+    droppable: usize,
 }
 
 impl Store {
     /// Whether it holds no case (what `spare` keeps).
     pub(super) fn is_empty(&self) -> bool {
-        self.buf.is_empty() && self.index.is_empty() && self.inactive == 0
+        self.buf.is_empty() && self.index.is_empty() && self.inactive == 0 && self.droppable == 0
     }
 
     /// The bytes of the buffer (what `spare` weighs before keeping it).
@@ -135,9 +157,12 @@ impl<'a, R, K: Kind> Arms<'a, R, K> {
 
     #[inline]
     fn push_inline<A: Arm<R> + 'a>(&mut self, arm: A) {
-        const { assert!(mem::size_of::<Erase<'static, ()>>() <= mem::size_of::<Unit>()) };
+        const {
+            assert!(mem::size_of::<Header<'static, ()>>() <= mem::size_of::<Unit>());
+            assert!(mem::align_of::<Header<'static, ()>>() <= mem::align_of::<Unit>());
+        };
         assert!(mem::align_of::<A>() <= mem::align_of::<Unit>());
-        // The `Erase` unit, then the case.
+        // The header unit, then the case.
         let units = 1 + mem::size_of::<A>().div_ceil(mem::size_of::<Unit>());
         let active = arm.handle().is_active();
         let store = self.store.get_or_insert_with(|| {
@@ -153,7 +178,7 @@ impl<'a, R, K: Kind> Arms<'a, R, K> {
             store.index.reserve(store.index.len() * 3);
         }
         let at = store.buf.len();
-        // Room for `units` more units after `at` was reserved above: the `Erase` unit,
+        // Room for `units` more units after `at` was reserved above: the header unit,
         // then `size_of::<A>()` bytes at least, at an offset aligned for `A` (a
         // multiple of a unit, whose alignment is at least `A`'s and a function
         // pointer's). The units become initialized `MaybeUninit`s (any bytes are).
@@ -161,25 +186,33 @@ impl<'a, R, K: Kind> Arms<'a, R, K> {
         // the case, so it is dropped or run exactly once.
         unsafe {
             let p = store.buf.as_mut_ptr().add(at);
-            p.cast::<Erase<'a, R>>().write(erase::<'a, R, A>);
+            p.cast::<Header<'a, R>>().write(Header {
+                erase: erase::<'a, R, A>,
+                drop: if mem::needs_drop::<A>() {
+                    Some(drop_case::<A>)
+                } else {
+                    None
+                },
+            });
             p.add(1).cast::<A>().write(arm);
             store.buf.set_len(at + units);
         }
         store.index.push(at);
         store.inactive += usize::from(!active);
+        store.droppable += usize::from(mem::needs_drop::<A>());
     }
 
-    /// The case whose `Erase` unit is at `p`.
+    /// The case whose header unit is at `p`.
     ///
     /// # Safety
-    /// `p` points at the `Erase` unit of a case `push` wrote, still in the index, and
+    /// `p` points at the header unit of a case `push` wrote, still in the index, and
     /// carries the buffer's permission.
     #[inline]
     unsafe fn at(p: *mut MaybeUninit<Unit>) -> NonNull<dyn Arm<R> + 'a> {
         // SAFETY: `push` wrote an `Erase<'a, R>` there and the case in the next unit;
         // pointers into a vector's buffer are not null.
         unsafe {
-            let erase = p.cast::<Erase<'a, R>>().read();
+            let erase = p.cast::<Header<'a, R>>().read().erase;
             erase(NonNull::new_unchecked(p.add(1).cast::<Unit>()))
         }
     }
@@ -199,15 +232,24 @@ impl<'a, R, K: Kind> Arms<'a, R, K> {
         let Some(store) = self.store.as_deref_mut() else {
             return;
         };
-        // The count is of cases pushed: the select is over once one is dropped.
+        // The counts are of cases pushed: the select is over once one is dropped.
         store.inactive = 0;
-        while !store.index.is_empty() {
-            let mut p = Self::arm_mut(store, store.index.len() - 1);
-            store.index.pop();
-            // SAFETY: the case was written by `push` and, being in the index until
-            // just now, never run or dropped; nothing is registered (the engine's
-            // `finish` ran, or it never parked).
-            unsafe { ptr::drop_in_place(p.as_mut()) };
+        if store.droppable == 0 {
+            store.index.clear();
+            return;
+        }
+        store.droppable = 0;
+        while let Some(at) = store.index.pop() {
+            // SAFETY: the case was written by `push` at `at` (its header unit) and,
+            // being in the index until just now, never run or dropped; nothing is
+            // registered (the engine's `finish` ran, or it never parked). Its header's
+            // drop function is for its own type.
+            unsafe {
+                let p = store.buf.as_mut_ptr().add(at);
+                if let Some(drop) = p.cast::<Header<'a, R>>().read().drop {
+                    drop(NonNull::new_unchecked(p.add(1).cast::<Unit>()));
+                }
+            }
         }
     }
 
