@@ -149,6 +149,29 @@ fn waker_registered_while_sender_hands_off() {
     });
 }
 
+/// The send side of the same race: a send future parked with waker A is re-polled
+/// with waker B (under the channel lock, as every registration of a plain future is)
+/// while a thread receives; the task is not left asleep, and the value arrives once.
+#[test]
+fn send_waker_registered_while_receiver_takes() {
+    model(|| {
+        let (tx, rx) = chan::bounded(0);
+        let mut fut = pin!(tx.send_async(9));
+        assert!(poll_once(fut.as_mut()).is_pending()); // parked in sendq, waker A
+        let t = thread::spawn(move || rx.recv().unwrap());
+        let (n, w) = notifier();
+        let mut cx = Context::from_waker(&w);
+        loop {
+            if let Poll::Ready(r) = fut.as_mut().poll(&mut cx) {
+                r.unwrap();
+                break;
+            }
+            wait_woken(&n);
+        }
+        assert_eq!(t.join().unwrap(), 9);
+    });
+}
+
 /// A parked task is woken by a close on another thread.
 #[test]
 fn close_wakes_async_receiver_and_sender() {

@@ -132,7 +132,7 @@ use super::timer::TimerState;
 use super::waiter::Waiter;
 use super::{Receiver, RecvFlavor, Sender};
 use crate::park::timers::TimerEntry;
-use crate::park::{Context, State};
+use crate::park::Context;
 use futures_core::future::FusedFuture;
 use futures_core::stream::{FusedStream, Stream};
 use std::fmt;
@@ -191,7 +191,7 @@ impl<T> Op<T> {
         Op {
             phase: Phase::Idle,
             waiter: None,
-            ctx: Context::new_task(),
+            ctx: Context::new_locked_task(),
             _pin: PhantomPinned,
         }
     }
@@ -205,19 +205,26 @@ impl<T> Op<T> {
 
     /// Registers the task's waker and reports whether a peer completed the op.
     /// `true`: the context is final (its outcome is in the waiter). `false`: still
-    /// linked, and the peer that completes it will wake the task.
+    /// linked, and the peer that completes it will wake the task. A poll that finds
+    /// the op still waiting (the first poll registers under the lock it enqueues in)
+    /// takes the channel lock to leave its waker: a spurious poll costs a lock
+    /// instead of the two read-modify-writes of a lock-free hand-shake, and every
+    /// hand-off saves those two and the claimer's two.
     fn poll_done(&self, chan: &Hchan<T>, cx: &mut task::Context<'_>) -> bool {
-        loop {
-            match self.ctx.poll_state(cx.waker()) {
-                State::Waiting => return false,
-                State::Busy => {
-                    // A peer is inside its critical section, under the channel lock
-                    // (see `waiter`'s module docs): wait it out by taking the lock.
-                    drop(chan.lock());
-                }
-                _ => return true,
-            }
+        // A task woken by its completer finds the context final, without the lock.
+        if self.ctx.state().is_final() {
+            return true;
         }
+        // Claims are made, and completed, under the channel lock: under it the state
+        // is `Waiting` or final, and a waker left there is taken by the next claimer.
+        let _g = chan.lock();
+        if self.ctx.state().is_final() {
+            return true;
+        }
+        // SAFETY: we hold the lock of the one channel whose queue links our waiter,
+        // and saw the state `Waiting` under it.
+        unsafe { self.ctx.set_waker_locked(cx.waker()) };
+        false
     }
 
     /// Builds the waiter (holding `value`, a sender's) for this op's context.
@@ -285,11 +292,13 @@ impl<T> Op<T> {
                         // here, and the owner's `Drop` cancels (unlinks) it before the
                         // memory goes.
                         unsafe { g.ops().enqueue_recv(w) };
+                        // SAFETY: the waiter was linked in this channel's queue under
+                        // the lock we hold, and nobody could claim it yet.
+                        unsafe { this.ctx.set_waker_locked(cx.waker()) };
                         drop(g);
                         this.phase = Phase::Waiting;
-                        // The waker is registered below, outside the lock: a sender
-                        // that comes first finds no waker, and the poll below then
-                        // sees its final state.
+                        // A sender that comes after the unlock takes the waker.
+                        return Poll::Pending;
                     }
                 }
             }
@@ -362,8 +371,11 @@ impl<T> Op<T> {
                         let w = this.new_waiter(Some(v));
                         // SAFETY: as in `poll_recv`.
                         unsafe { g.ops().enqueue_send(w) };
+                        // SAFETY: as in `poll_recv_with`.
+                        unsafe { this.ctx.set_waker_locked(cx.waker()) };
                         drop(g);
                         this.phase = Phase::Waiting;
+                        return Poll::Pending;
                     }
                 }
             }

@@ -9,7 +9,9 @@
 //! - [`lock::RawLock`]: the channel lock, a spin-then-park mutex on the table whose unlock is a
 //!   plain store (asymmetric fences make the handshake with parkers).
 //! - `waker::WakerSlot` (feature `async`): where a task leaves its `Waker`, so that a
-//!   [`Context`] can stand for a task as well as for a thread.
+//!   [`Context`] can stand for a task as well as for a thread (a select's task; a
+//!   plain send or receive future leaves its waker under the channel lock instead:
+//!   [`Context::set_waker_locked`]).
 //! - [`wake_list::WakeList`]: the threads and tasks a completer collects under a lock
 //!   and wakes after releasing it, every one even if a task's waker panics.
 //! - `timers`: the one lazily started thread that wakes tasks waiting on timer
@@ -159,10 +161,12 @@ impl Block {
 /// The claimer's protocol is the same for both: [`try_claim`](Context::try_claim)
 /// (`Waiting` → `Busy`), move the value, [`complete`](Context::complete) (which takes
 /// the wake handle while still `Busy`, then publishes the final state and never
-/// touches the context again), and wake after unlocking. A task's poll registers its
-/// waker first and reads the state after ([`Context::poll_state`]), so a claim is
+/// touches the context again), and wake after unlocking. A select's task registers
+/// its waker first and reads the state after ([`Context::poll_state`]), so a claim is
 /// never missed: either the claimer takes the new waker, or the poll sees `Busy` or
-/// final. (`SLEEPING` is a thread's business only: a task context never sets it.)
+/// final. A plain future's task, whose one waiter sits in one channel's queue, leaves
+/// its waker under that channel's lock ([`Context::set_waker_locked`]), which every
+/// claimer holds: no hand-shake, and two read-modify-writes fewer on each side. (`SLEEPING` is a thread's business only: a task context never sets it.)
 pub(crate) struct Context {
     /// A [`State`] as a word ([`State::word`]), plus the `SLEEPING` flag.
     state: AtomicUsize,
@@ -181,6 +185,13 @@ enum Wake {
     /// claimer before it publishes the final state.
     #[cfg(feature = "async")]
     Task(waker::WakerSlot),
+    /// The waker of a task whose context only ever has one waiter, linked into one
+    /// channel's queue (a plain send or receive future): the task registers it, and
+    /// the claimer takes it, only while holding that channel's lock, which orders
+    /// them; no hand-shake of its own is needed. (A select's waiters sit in several
+    /// channels' queues, whose claimers hold different locks: `Task`.)
+    #[cfg(feature = "async")]
+    LockedTask(UnsafeCell<Option<std::task::Waker>>),
 }
 
 /// What an [`Unparker`] wakes.
@@ -236,6 +247,17 @@ impl Context {
         Context {
             state: AtomicUsize::new(State::Waiting.word()),
             wake: Wake::Task(waker::WakerSlot::new()),
+        }
+    }
+
+    /// A context for an async task whose one waiter is linked into one channel's
+    /// queue: its waker is registered with [`Context::set_waker_locked`], under that
+    /// channel's lock.
+    #[cfg(feature = "async")]
+    pub(crate) fn new_locked_task() -> Self {
+        Context {
+            state: AtomicUsize::new(State::Waiting.word()),
+            wake: Wake::LockedTask(UnsafeCell::new(None)),
         }
     }
 
@@ -297,6 +319,16 @@ impl Context {
             // this context may be dropped at once.
             #[cfg(feature = "async")]
             Wake::Task(slot) => slot.take().map(Handle::Task),
+            // A claimer holds the lock of the queue it claimed the waiter from: the one
+            // channel whose lock `set_waker_locked` is called under.
+            #[cfg(feature = "async")]
+            Wake::LockedTask(w) => w
+                .with_mut(|p| {
+                    // SAFETY: the owner writes the cell only under that same lock
+                    // (`set_waker_locked`), which we hold: nobody else touches it.
+                    unsafe { (*p).take() }
+                })
+                .map(Handle::Task),
         };
         // ORDERING: Release pairs with the Acquire load in `wait` / `poll_state`: the
         // value written into the waiter's slot before this store is visible to the
@@ -324,12 +356,37 @@ impl Context {
         match &self.wake {
             Wake::Task(slot) => slot.register(waker),
             Wake::Thread(_) => unreachable!("bug: poll_state on a thread's context"),
+            Wake::LockedTask(_) => unreachable!("bug: poll_state on a locked task context"),
         }
         // ORDERING: Acquire pairs with the Release in `complete` (the value moved
         // before it is visible). A claim whose take came before our register is seen
         // here: `register` synchronised with that take, which followed the claim's
         // CAS.
         self.state()
+    }
+
+    /// For the task that owns a [`new_locked_task`](Context::new_locked_task) context:
+    /// leaves `waker` (a clone of it, unless the one left before wakes the same task)
+    /// for the claimer to take.
+    ///
+    /// # Safety
+    /// The caller holds the lock of the channel whose queue links (or, before the lock
+    /// is released, will link) this context's only waiter, and has seen the state
+    /// `Waiting` under that lock. Every claimer of the context holds that lock, so it
+    /// neither runs meanwhile nor misses the waker: it claims afterwards and takes it.
+    #[cfg(feature = "async")]
+    pub(crate) unsafe fn set_waker_locked(&self, waker: &std::task::Waker) {
+        match &self.wake {
+            Wake::LockedTask(w) => w.with_mut(|p| {
+                // SAFETY: the claimer reaches the cell only under the lock we hold
+                // (contract), and only the owner writes it.
+                let slot = unsafe { &mut *p };
+                if !slot.as_ref().is_some_and(|old| old.will_wake(waker)) {
+                    *slot = Some(waker.clone());
+                }
+            }),
+            _ => unreachable!("bug: set_waker_locked on another kind of context"),
+        }
     }
 
     /// Makes a completed context reusable for the next operation of the same task
@@ -385,7 +442,9 @@ impl Context {
         let thread_slot = match &self.wake {
             Wake::Thread(t) => t,
             #[cfg(feature = "async")]
-            Wake::Task(_) => unreachable!("bug: Context::wait on a task's context"),
+            Wake::Task(_) | Wake::LockedTask(_) => {
+                unreachable!("bug: Context::wait on a task's context")
+            }
         };
         let mut spin = spin::Spin::new();
         let mut _asleep = None; // debug's record of this park, until a final state
