@@ -63,8 +63,9 @@ fn a_select_dropped_unwaited_drops_its_cases_and_values() {
         });
     assert_eq!(sel.len(), 3);
     drop(sel);
-    assert_eq!(drops.load(Ordering::Relaxed), 2); // the unsent value and the capture
-                                                  // The thread's next select reuses the buffer, and still drops what it owns.
+    // The unsent value and the capture.
+    assert_eq!(drops.load(Ordering::Relaxed), 2);
+    // The thread's next select reuses the buffer, and still drops what it owns.
     let c = Counted(drops.clone());
     let r = Select::new()
         .send(&tx, Counted(drops.clone()), |r| r.is_err())

@@ -166,7 +166,8 @@ impl Block {
 /// never missed: either the claimer takes the new waker, or the poll sees `Busy` or
 /// final. A plain future's task, whose one waiter sits in one channel's queue, leaves
 /// its waker under that channel's lock ([`Context::set_waker_locked`]), which every
-/// claimer holds: no hand-shake, and two read-modify-writes fewer on each side. (`SLEEPING` is a thread's business only: a task context never sets it.)
+/// claimer holds: no hand-shake, and two read-modify-writes fewer on each side.
+/// (`SLEEPING` is a thread's business only: a task context never sets it.)
 pub(crate) struct Context {
     /// A [`State`] as a word ([`State::word`]), plus the `SLEEPING` flag.
     state: AtomicUsize,

@@ -8,13 +8,14 @@
 //! Each case is written into the buffer at an offset rounded to [`Unit`]s, after a
 //! unit that holds a function turning a pointer to the case back into a `dyn Arm`
 //! (the compiler's own unsizing: no vtable is built by hand) and the case's drop
-//! function, if it has anything to drop; the index lists the offsets in source order. A case whose alignment exceeds a unit's is boxed, and
-//! the box stored instead.
+//! function, if it has anything to drop; the index lists the offsets in source
+//! order. A case whose alignment exceeds a unit's is boxed, and the box stored
+//! instead.
 //!
 //! Neither the buffer nor the index depends on the cases' types, so when a select
-//! ends its two (emptied) vectors are kept for the thread's next select (`spare`):
-//! a thread that selects in a loop allocates for its cases only while its selects
-//! grow.
+//! ends its two (emptied) vectors, in their box, are kept for the thread's next
+//! select (`spare`): a thread that selects in a loop allocates for its cases only
+//! while its selects grow.
 
 use super::builder::{Arm, HasHandle, Kind};
 use super::engine::Cases;
