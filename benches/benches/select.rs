@@ -16,17 +16,25 @@ use std::hint::black_box;
 /// Messages waiting in every channel.
 const DEPTH: usize = 4;
 
+/// `k` channels made by `make`, each holding `DEPTH` messages.
+fn filled<S, R>(k: usize, make: impl Fn() -> (S, R), send: impl Fn(&S, usize)) -> Vec<(S, R)> {
+    let chans: Vec<_> = (0..k).map(|_| make()).collect();
+    for (tx, _) in &chans {
+        for v in 0..DEPTH {
+            send(tx, v);
+        }
+    }
+    chans
+}
+
 fn select_ready(c: &mut Criterion) {
     let mut g = c.benchmark_group("select_ready");
     for k in [1usize, 4, 16, 64] {
-        let chans: Vec<_> = (0..k)
-            .map(|_| gosync::chan::bounded::<usize>(DEPTH))
-            .collect();
-        for (tx, _) in &chans {
-            for v in 0..DEPTH {
-                tx.send(v).unwrap();
-            }
-        }
+        let chans = filled(
+            k,
+            || gosync::chan::bounded(DEPTH),
+            |tx, v| tx.send(v).unwrap(),
+        );
         g.bench_with_input(BenchmarkId::new("gosync", k), &k, |b, _| {
             b.iter(|| {
                 let mut sel = gosync::Select::new();
@@ -38,14 +46,11 @@ fn select_ready(c: &mut Criterion) {
             })
         });
 
-        let chans: Vec<_> = (0..k)
-            .map(|_| crossbeam_channel::bounded::<usize>(DEPTH))
-            .collect();
-        for (tx, _) in &chans {
-            for v in 0..DEPTH {
-                tx.send(v).unwrap();
-            }
-        }
+        let chans = filled(
+            k,
+            || crossbeam_channel::bounded(DEPTH),
+            |tx, v| tx.send(v).unwrap(),
+        );
         let mut sel = crossbeam_channel::Select::new();
         for (_, rx) in &chans {
             sel.recv(rx);
@@ -59,12 +64,7 @@ fn select_ready(c: &mut Criterion) {
             })
         });
 
-        let chans: Vec<_> = (0..k).map(|_| flume::bounded::<usize>(DEPTH)).collect();
-        for (tx, _) in &chans {
-            for v in 0..DEPTH {
-                tx.send(v).unwrap();
-            }
-        }
+        let chans = filled(k, || flume::bounded(DEPTH), |tx, v| tx.send(v).unwrap());
         g.bench_with_input(BenchmarkId::new("flume", k), &k, |b, _| {
             b.iter(|| {
                 let mut sel = flume::Selector::new();

@@ -241,10 +241,10 @@ impl<'a, R, K: Kind> Arms<'a, R, K> {
         }
         store.droppable = 0;
         while let Some(at) = store.index.pop() {
-            // SAFETY: the case was written by `push` at `at` (its header unit) and,
-            // being in the index until just now, never run or dropped; nothing is
-            // registered (the engine's `finish` ran, or it never parked). Its header's
-            // drop function is for its own type.
+            // The case was written by `push` at `at` (its header unit) and, being in
+            // the index until just now, was never run or dropped; nothing is
+            // registered (the engine's `finish` ran, or it never parked).
+            // SAFETY: as just said; the header's drop function is for the case's type.
             unsafe {
                 let p = store.buf.as_mut_ptr().add(at);
                 if let Some(drop) = p.cast::<Header<'a, R>>().read().drop {
